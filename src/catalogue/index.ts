@@ -1,0 +1,18 @@
+export {
+  CHAT_MEMORY_BUCKETS,
+  CHAT_RESPONSE_TIME_BUCKETS,
+  EXTERNAL_METRIC_PREFIXES,
+  GEN_AI_DURATION_BUCKETS,
+  GEN_AI_TOKEN_USAGE_BUCKETS,
+  GRAPH_NODE_DURATION_BUCKETS,
+  METRICS,
+  VECTOR_DOCUMENTS_BUCKETS,
+  VECTOR_DURATION_BUCKETS,
+  metricDefinition,
+  prometheusSeriesNames,
+} from './metrics.js';
+export type { MetricDefinition, MetricGroup, MetricKind, MetricName } from './metrics.js';
+export { EVENTS, EVENT_CONTEXT_ATTRIBUTES, eventDefinition } from './events.js';
+export type { EventDefinition, EventName, EventSeverity } from './events.js';
+export { SPANS } from './spans.js';
+export type { SpanDefinition } from './spans.js';

@@ -1,0 +1,305 @@
+/**
+ * The metric catalogue: ONE definition per instrument. Instruments are created from these
+ * entries; the README's telemetry reference, dashboards, alert and recording rules and the
+ * analysis CLI are checked against them by tests.
+ */
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  METRIC_ATTR_COMPONENT,
+  METRIC_ATTR_MODEL,
+  METRIC_ATTR_NODE_NAME,
+  METRIC_ATTR_OPERATION,
+  METRIC_ATTR_STATUS,
+  METRIC_ATTR_TYPE,
+  METRIC_CHAT_MEMORY,
+  METRIC_CHAT_MEMORY_MAX,
+  METRIC_CHAT_RESPONSE_TIME,
+  METRIC_CHAT_SESSIONS_ACTIVE,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_GRAPH_NODE_DURATION,
+  METRIC_LLM_TOKEN_USAGE,
+  METRIC_LORECHAT_ERRORS,
+  METRIC_LORECHAT_OPERATIONS,
+  METRIC_VECTOR_STORE_OPERATION_DURATION,
+  METRIC_VECTOR_STORE_OPERATIONS,
+  METRIC_VECTOR_STORE_SEARCH_DOCUMENTS,
+} from '../semconv.js';
+
+export type MetricKind = 'histogram' | 'counter' | 'gauge' | 'updowncounter';
+
+/** Which instrumentation group records a metric; `llm` metrics can be switched off. */
+export type MetricGroup = 'chat' | 'graph' | 'vector' | 'llm' | 'errors';
+
+export interface MetricDefinition {
+  /** OpenTelemetry instrument name. */
+  readonly name: string;
+  /**
+   * The series name Prometheus stores (OTLP translation with suffixes: dots become
+   * underscores, the unit is appended, counters get `_total`). Histograms expose
+   * `<prometheusName>_bucket`, `_sum` and `_count`.
+   */
+  readonly prometheusName: string;
+  readonly kind: MetricKind;
+  /** UCUM unit. */
+  readonly unit: string;
+  readonly description: string;
+  /** Explicit histogram bucket boundaries (histograms only). */
+  readonly buckets?: readonly number[];
+  /** Every attribute key the instrument may carry. All are bounded. */
+  readonly attributes: readonly string[];
+  readonly group: MetricGroup;
+  /** Where the requirement comes from. */
+  readonly source: 'plan' | 'semconv' | 'lorechat';
+}
+
+/** The plan's response-time buckets: 0.1, 0.5, 1, 2, 5 seconds. */
+export const CHAT_RESPONSE_TIME_BUCKETS = [0.1, 0.5, 1, 2, 5] as const;
+
+/** GenAI semantic conventions: `gen_ai.client.operation.duration` advisory buckets (s). */
+export const GEN_AI_DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+] as const;
+
+/** GenAI semantic conventions: `gen_ai.client.token.usage` advisory buckets ({token}). */
+export const GEN_AI_TOKEN_USAGE_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+] as const;
+
+/** Node durations: the plan names no buckets; these span 5 ms to 30 s. */
+export const GRAPH_NODE_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30,
+] as const;
+
+/** Vector-store operation durations (s); 0.5 s is the plan's "slow search" threshold. */
+export const VECTOR_DURATION_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+] as const;
+
+/** Documents returned by one search. */
+export const VECTOR_DOCUMENTS_BUCKETS = [0, 1, 2, 3, 4, 5, 10, 20, 50, 100] as const;
+
+/** Session memory (bytes of a thread's checkpointed state); 500 MB is the plan's limit. */
+export const CHAT_MEMORY_BUCKETS = [
+  1e3, 1e4, 1e5, 1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9,
+] as const;
+
+export const METRICS = [
+  {
+    name: METRIC_CHAT_RESPONSE_TIME,
+    prometheusName: 'chat_response_time_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time taken to generate a response (one chat turn: one graph run).',
+    buckets: CHAT_RESPONSE_TIME_BUCKETS,
+    attributes: [METRIC_ATTR_STATUS],
+    group: 'chat',
+    source: 'plan',
+  },
+  {
+    name: METRIC_LLM_TOKEN_USAGE,
+    prometheusName: 'llm_token_usage_total',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Total tokens used by LLM calls, by model and token type (input, output).',
+    attributes: [METRIC_ATTR_MODEL, METRIC_ATTR_TYPE],
+    group: 'llm',
+    source: 'plan',
+  },
+  {
+    name: METRIC_VECTOR_STORE_OPERATIONS,
+    prometheusName: 'vector_store_operations_total',
+    kind: 'counter',
+    unit: '{operation}',
+    description: 'Vector store operation count, by operation and status (success, error).',
+    attributes: [METRIC_ATTR_OPERATION, METRIC_ATTR_STATUS],
+    group: 'vector',
+    source: 'plan',
+  },
+  {
+    name: METRIC_VECTOR_STORE_OPERATION_DURATION,
+    prometheusName: 'vector_store_operation_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Duration of vector store operations, by operation and status.',
+    buckets: VECTOR_DURATION_BUCKETS,
+    attributes: [METRIC_ATTR_OPERATION, METRIC_ATTR_STATUS],
+    group: 'vector',
+    source: 'lorechat',
+  },
+  {
+    name: METRIC_VECTOR_STORE_SEARCH_DOCUMENTS,
+    prometheusName: 'vector_store_search_documents',
+    kind: 'histogram',
+    unit: '{document}',
+    description: 'Number of documents returned by one similarity search.',
+    buckets: VECTOR_DOCUMENTS_BUCKETS,
+    attributes: [],
+    group: 'vector',
+    source: 'lorechat',
+  },
+  {
+    name: METRIC_GRAPH_NODE_DURATION,
+    prometheusName: 'graph_node_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time spent in graph nodes, by node name and status.',
+    buckets: GRAPH_NODE_DURATION_BUCKETS,
+    attributes: [METRIC_ATTR_NODE_NAME, METRIC_ATTR_STATUS],
+    group: 'graph',
+    source: 'plan',
+  },
+  {
+    name: METRIC_CHAT_MEMORY,
+    prometheusName: 'chat_memory_bytes',
+    kind: 'histogram',
+    unit: 'By',
+    description:
+      "Memory per chat session: size of the thread's checkpointed state after each turn. Replaces the plan's per-thread gauge (no thread_id label).",
+    buckets: CHAT_MEMORY_BUCKETS,
+    attributes: [],
+    group: 'chat',
+    source: 'plan',
+  },
+  {
+    name: METRIC_CHAT_MEMORY_MAX,
+    prometheusName: 'chat_memory_max_bytes',
+    kind: 'gauge',
+    unit: 'By',
+    description:
+      'Largest session memory among the sessions active in the tracking window (the plan\'s 500 MB per-session alert reads this).',
+    attributes: [],
+    group: 'chat',
+    source: 'plan',
+  },
+  {
+    name: METRIC_CHAT_SESSIONS_ACTIVE,
+    prometheusName: 'chat_sessions_active',
+    kind: 'gauge',
+    unit: '{session}',
+    description: 'Distinct chat sessions (thread ids) with a turn in the tracking window.',
+    attributes: [],
+    group: 'chat',
+    source: 'lorechat',
+  },
+  {
+    name: METRIC_LORECHAT_OPERATIONS,
+    prometheusName: 'lorechat_operations_total',
+    kind: 'counter',
+    unit: '{operation}',
+    description:
+      'Operations by component (chat turns, node runs, vector operations, LLM calls): the denominator of the error rate by component.',
+    attributes: [METRIC_ATTR_COMPONENT],
+    group: 'errors',
+    source: 'lorechat',
+  },
+  {
+    name: METRIC_LORECHAT_ERRORS,
+    prometheusName: 'lorechat_errors_total',
+    kind: 'counter',
+    unit: '{error}',
+    description: 'Failed operations by component (chat, graph, vector, llm) and error type.',
+    attributes: [METRIC_ATTR_COMPONENT, ATTR_ERROR_TYPE],
+    group: 'errors',
+    source: 'plan',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+    prometheusName: 'gen_ai_client_token_usage',
+    kind: 'histogram',
+    unit: '{token}',
+    description: 'GenAI semantic conventions: number of input and output tokens used per call.',
+    buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
+    attributes: [
+      ATTR_GEN_AI_OPERATION_NAME,
+      ATTR_GEN_AI_PROVIDER_NAME,
+      ATTR_GEN_AI_REQUEST_MODEL,
+      ATTR_GEN_AI_RESPONSE_MODEL,
+      ATTR_GEN_AI_TOKEN_TYPE,
+    ],
+    group: 'llm',
+    source: 'semconv',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+    prometheusName: 'gen_ai_client_operation_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI semantic conventions: duration of GenAI client operations.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: [
+      ATTR_GEN_AI_OPERATION_NAME,
+      ATTR_GEN_AI_PROVIDER_NAME,
+      ATTR_GEN_AI_REQUEST_MODEL,
+      ATTR_GEN_AI_RESPONSE_MODEL,
+      ATTR_ERROR_TYPE,
+    ],
+    group: 'llm',
+    source: 'semconv',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    prometheusName: 'gen_ai_client_operation_time_to_first_chunk_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI semantic conventions: time to receive the first chunk of a streamed response.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: [
+      ATTR_GEN_AI_OPERATION_NAME,
+      ATTR_GEN_AI_PROVIDER_NAME,
+      ATTR_GEN_AI_REQUEST_MODEL,
+      ATTR_GEN_AI_RESPONSE_MODEL,
+    ],
+    group: 'llm',
+    source: 'semconv',
+  },
+] as const satisfies readonly MetricDefinition[];
+
+export type MetricName = (typeof METRICS)[number]['name'];
+
+/** Looks a metric up by its OpenTelemetry name; throws on a name not in the catalogue. */
+export function metricDefinition(name: MetricName): MetricDefinition {
+  const found = METRICS.find((m) => m.name === name);
+  if (!found) throw new Error(`metric ${name} is not in the catalogue`);
+  return found;
+}
+
+/**
+ * Every series name Prometheus may hold for the catalogue's metrics (histograms expand to
+ * `_bucket`, `_sum`, `_count`). Dashboards, rules and the analysis CLI may only use these
+ * (plus the runtime/process and collector metrics listed in `EXTERNAL_METRIC_PREFIXES`).
+ */
+export function prometheusSeriesNames(): string[] {
+  return METRICS.flatMap((m) =>
+    m.kind === 'histogram'
+      ? [`${m.prometheusName}_bucket`, `${m.prometheusName}_sum`, `${m.prometheusName}_count`]
+      : [m.prometheusName],
+  );
+}
+
+/**
+ * Metric families that come from well-kept libraries or programs rather than our catalogue:
+ * Node.js runtime and process metrics (`@opentelemetry/instrumentation-runtime-node`,
+ * `@opentelemetry/host-metrics`), span metrics and service graphs computed by the Collector,
+ * the Collector's own telemetry, Prometheus's and Alertmanager's, and `up`/`target_info`.
+ */
+export const EXTERNAL_METRIC_PREFIXES = [
+  'nodejs_',
+  'v8js_',
+  'process_',
+  'traces_span_metrics_',
+  'traces_service_graph_',
+  'otelcol_',
+  'prometheus_',
+  'alertmanager_',
+  'up',
+  'target_info',
+  'ALERTS',
+  'ALERTS_FOR_STATE',
+] as const;

@@ -1,0 +1,120 @@
+/**
+ * Attribute, metric and event names used by this package, as `as const` literals.
+ *
+ * OpenTelemetry semantic-convention names are used where they exist (GenAI, DB, error);
+ * the project's own live under `lorechat.*`. The plan's Prometheus label names (`model`,
+ * `type`, `operation`, `status`, `node_name`, `component`) are kept verbatim as metric
+ * attribute keys so that Prometheus sees exactly the plan's labels.
+ */
+
+// --- OpenTelemetry semantic conventions (GenAI, DB, error) --------------------------------
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name' as const;
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model' as const;
+export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature' as const;
+export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens' as const;
+export const ATTR_GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p' as const;
+export const ATTR_GEN_AI_REQUEST_TOP_K = 'gen_ai.request.top_k' as const;
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream' as const;
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model' as const;
+export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id' as const;
+export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons' as const;
+export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk' as const;
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens' as const;
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens' as const;
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id' as const;
+export const ATTR_GEN_AI_WORKFLOW_NAME = 'gen_ai.workflow.name' as const;
+export const ATTR_GEN_AI_DATA_SOURCE_ID = 'gen_ai.data_source.id' as const;
+export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
+export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
+export const ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT = 'gen_ai.retrieval.query.text' as const;
+export const ATTR_GEN_AI_RETRIEVAL_DOCUMENTS = 'gen_ai.retrieval.documents' as const;
+
+export const GEN_AI_OPERATION_CHAT = 'chat' as const;
+export const GEN_AI_OPERATION_RETRIEVAL = 'retrieval' as const;
+export const GEN_AI_OPERATION_INVOKE_WORKFLOW = 'invoke_workflow' as const;
+export const GEN_AI_TOKEN_TYPE_INPUT = 'input' as const;
+export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
+
+export const ATTR_DB_SYSTEM_NAME = 'db.system.name' as const;
+export const ATTR_DB_OPERATION_NAME = 'db.operation.name' as const;
+export const ATTR_DB_COLLECTION_NAME = 'db.collection.name' as const;
+export const ATTR_DB_OPERATION_BATCH_SIZE = 'db.operation.batch.size' as const;
+
+export const ATTR_ERROR_TYPE = 'error.type' as const;
+export const ATTR_ERROR_MESSAGE = 'error.message' as const;
+
+// --- LoreChat's own span and log attributes -------------------------------------------------
+export const ATTR_LORECHAT_REQUEST_ID = 'lorechat.request_id' as const;
+export const ATTR_LORECHAT_COMPONENT = 'lorechat.component' as const;
+export const ATTR_LORECHAT_ACTION = 'lorechat.action' as const;
+export const ATTR_LORECHAT_DURATION_MS = 'lorechat.duration_ms' as const;
+export const ATTR_LORECHAT_MEMORY_USAGE = 'lorechat.memory_usage' as const;
+export const ATTR_LORECHAT_NODE_NAME = 'lorechat.graph.node' as const;
+export const ATTR_LORECHAT_NODE_STEP = 'lorechat.graph.step' as const;
+export const ATTR_LORECHAT_NODE_TRIGGERS = 'lorechat.graph.triggers' as const;
+export const ATTR_LORECHAT_STATE_KEYS = 'lorechat.graph.state.keys' as const;
+export const ATTR_LORECHAT_STATE_VALUES = 'lorechat.graph.state.values' as const;
+export const ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT = 'lorechat.retrieval.result_count' as const;
+export const ATTR_LORECHAT_RETRIEVAL_SCORES = 'lorechat.retrieval.scores' as const;
+export const ATTR_LORECHAT_QUERY_FINGERPRINT = 'lorechat.query.fingerprint' as const;
+export const ATTR_LORECHAT_RESPONSE_LENGTH = 'lorechat.response.length' as const;
+export const ATTR_LORECHAT_MESSAGE_LENGTH = 'lorechat.message.length' as const;
+
+// --- Metric attribute keys (become Prometheus labels verbatim) --------------------------------
+/** The plan's label names, kept exactly. */
+export const METRIC_ATTR_MODEL = 'model' as const;
+export const METRIC_ATTR_TYPE = 'type' as const;
+export const METRIC_ATTR_OPERATION = 'operation' as const;
+export const METRIC_ATTR_STATUS = 'status' as const;
+export const METRIC_ATTR_NODE_NAME = 'node_name' as const;
+export const METRIC_ATTR_COMPONENT = 'component' as const;
+
+export const STATUS_SUCCESS = 'success' as const;
+export const STATUS_ERROR = 'error' as const;
+
+/** Components of the plan's "error rate by component". */
+export const COMPONENTS = ['chat', 'graph', 'vector', 'llm'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** Vector-store operations of the plan (`operation` label values). */
+export const VECTOR_OPERATIONS = ['search', 'insert', 'update', 'delete'] as const;
+export type VectorOperation = (typeof VECTOR_OPERATIONS)[number];
+
+// --- Metric names (OpenTelemetry instrument names; Prometheus names in the catalogue) -------
+export const METRIC_CHAT_RESPONSE_TIME = 'chat.response_time' as const;
+export const METRIC_LLM_TOKEN_USAGE = 'llm.token_usage' as const;
+export const METRIC_VECTOR_STORE_OPERATIONS = 'vector_store.operations' as const;
+export const METRIC_VECTOR_STORE_OPERATION_DURATION = 'vector_store.operation.duration' as const;
+export const METRIC_VECTOR_STORE_SEARCH_DOCUMENTS = 'vector_store.search.documents' as const;
+export const METRIC_GRAPH_NODE_DURATION = 'graph.node.duration' as const;
+export const METRIC_CHAT_MEMORY = 'chat.memory' as const;
+export const METRIC_CHAT_MEMORY_MAX = 'chat.memory.max' as const;
+export const METRIC_CHAT_SESSIONS_ACTIVE = 'chat.sessions.active' as const;
+export const METRIC_LORECHAT_OPERATIONS = 'lorechat.operations' as const;
+export const METRIC_LORECHAT_ERRORS = 'lorechat.errors' as const;
+export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as const;
+export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
+  'gen_ai.client.operation.time_to_first_chunk' as const;
+
+// --- Event names: exactly the plan's EventType values ---------------------------------------
+export const EVENT_CHAT_START = 'chat.start' as const;
+export const EVENT_CHAT_MESSAGE = 'chat.message' as const;
+export const EVENT_CHAT_COMPLETE = 'chat.complete' as const;
+export const EVENT_GRAPH_NODE_ENTER = 'graph.node.enter' as const;
+export const EVENT_GRAPH_NODE_EXIT = 'graph.node.exit' as const;
+export const EVENT_GRAPH_STATE_UPDATE = 'graph.state.update' as const;
+export const EVENT_VECTOR_SEARCH = 'vector.search' as const;
+export const EVENT_VECTOR_INSERT = 'vector.insert' as const;
+export const EVENT_VECTOR_UPDATE = 'vector.update' as const;
+export const EVENT_LLM_REQUEST = 'llm.request' as const;
+export const EVENT_LLM_RESPONSE = 'llm.response' as const;
+export const EVENT_LLM_ERROR = 'llm.error' as const;
+
+// --- Span names (low cardinality; the suffix is a bounded name) ------------------------------
+export const SPAN_INVOKE_WORKFLOW = 'invoke_workflow' as const; // `invoke_workflow {graph}`
+export const SPAN_INVOKE_NODE = 'invoke_node' as const; // `invoke_node {node}`
+export const SPAN_RETRIEVAL = 'retrieval' as const; // `retrieval {store}`
+export const SPAN_CHAT = 'chat' as const; // `chat {model}`
