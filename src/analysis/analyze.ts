@@ -1,0 +1,270 @@
+/**
+ * `analyze`: the plan's `analyze_logs` for a time range, from metrics where a metrics reader
+ * exists and from the log events otherwise (popular queries always come from events).
+ */
+import { EVENTS, metricDefinition } from '../catalogue/index.js';
+import {
+  ATTR_ERROR_TYPE,
+  EVENT_CHAT_COMPLETE,
+  EVENT_CHAT_MESSAGE,
+  EVENT_CHAT_START,
+  EVENT_GRAPH_NODE_EXIT,
+  EVENT_LLM_ERROR,
+  EVENT_LLM_RESPONSE,
+  EVENT_VECTOR_INSERT,
+  EVENT_VECTOR_SEARCH,
+  EVENT_VECTOR_UPDATE,
+  METRIC_ATTR_COMPONENT,
+  METRIC_ATTR_MODEL,
+  METRIC_ATTR_STATUS,
+  METRIC_ATTR_TYPE,
+  METRIC_CHAT_RESPONSE_TIME,
+  METRIC_LLM_TOKEN_USAGE,
+  METRIC_LORECHAT_ERRORS,
+  METRIC_LORECHAT_OPERATIONS,
+  STATUS_ERROR,
+} from '../semconv.js';
+import { NoDataError } from './errors.js';
+import { mergeHistograms } from './indicators.js';
+import { promLabelName } from './sources/otlp-json.js';
+import type { Progress, TelemetryEvent, TelemetrySource, TimeWindow } from './sources/types.js';
+import { type Bucket, histogramQuantile, mean, quantile } from './stats.js';
+
+export interface ComponentErrors {
+  readonly component: string;
+  readonly operations: number;
+  readonly errors: number;
+  readonly rate: number;
+}
+
+export interface ErrorTypeCount {
+  readonly component: string;
+  readonly errorType: string;
+  readonly errors: number;
+  /** Share of the component's operations that failed with this error type. */
+  readonly rate: number;
+}
+
+export interface TokenUsage {
+  readonly model: string;
+  readonly type: string;
+  readonly tokens: number;
+}
+
+export interface PopularQuery {
+  readonly fingerprint: string;
+  readonly count: number;
+  readonly share: number;
+  /** Only when the app captures content. */
+  readonly query?: string;
+}
+
+export interface AnalyzeResult {
+  readonly from: string;
+  readonly to: string;
+  readonly source: string;
+  /** Where request counts and response times come from. */
+  readonly basis: 'metrics' | 'events';
+  readonly totalRequests: number;
+  readonly failedRequests: number;
+  readonly avgResponseTimeSeconds: number | null;
+  readonly p95ResponseTimeSeconds: number | null;
+  readonly errorRate: number | null;
+  readonly errorsByComponent: readonly ComponentErrors[];
+  readonly errorsByType: readonly ErrorTypeCount[];
+  readonly tokenUsage: readonly TokenUsage[];
+  readonly totalTokens: number;
+  /** Response-time histogram of the range (cumulative buckets, plan's bounds). */
+  readonly responseTimeBuckets: readonly Bucket[];
+  /** Null when no event source is available. */
+  readonly popularQueries: readonly PopularQuery[] | null;
+  readonly notes: readonly string[];
+}
+
+const ERROR_TYPE_LABEL = promLabelName(ATTR_ERROR_TYPE);
+
+/** Events that close one operation of a component (the denominators of the error rate). */
+const OPERATION_EVENTS: ReadonlySet<string> = new Set([
+  EVENT_CHAT_COMPLETE,
+  EVENT_GRAPH_NODE_EXIT,
+  EVENT_VECTOR_SEARCH,
+  EVENT_VECTOR_INSERT,
+  EVENT_VECTOR_UPDATE,
+  EVENT_LLM_RESPONSE,
+  EVENT_LLM_ERROR,
+]);
+
+const COMPONENT_OF: ReadonlyMap<string, string> = new Map(EVENTS.map((e) => [e.name, e.component]));
+
+export function popularQueries(events: readonly TelemetryEvent[], top: number): PopularQuery[] {
+  const messages = events.filter((e) => e.name === EVENT_CHAT_MESSAGE && e.fingerprint);
+  const basis = messages.length > 0 ? messages : events.filter((e) => e.name === EVENT_CHAT_COMPLETE && e.fingerprint);
+  const counts = new Map<string, { count: number; query?: string }>();
+  for (const e of basis) {
+    const fp = e.fingerprint as string;
+    const c = counts.get(fp) ?? { count: 0 };
+    c.count++;
+    if (e.query !== undefined) c.query ??= e.query;
+    counts.set(fp, c);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+    .slice(0, top)
+    .map(([fingerprint, c]) => ({
+      fingerprint,
+      count: c.count,
+      share: c.count / basis.length,
+      ...(c.query !== undefined ? { query: c.query } : {}),
+    }));
+}
+
+/** Error rates by component and error type from events (used without a metrics reader). */
+export function errorsFromEvents(events: readonly TelemetryEvent[]): {
+  byComponent: ComponentErrors[];
+  byType: ErrorTypeCount[];
+} {
+  const ops = new Map<string, { operations: number; errors: number }>();
+  const types = new Map<string, number>();
+  for (const e of events) {
+    if (!OPERATION_EVENTS.has(e.name)) continue;
+    const component = e.context.component ?? COMPONENT_OF.get(e.name) ?? 'unknown';
+    const o = ops.get(component) ?? { operations: 0, errors: 0 };
+    ops.set(component, o);
+    o.operations++;
+    const failed = e.name === EVENT_LLM_ERROR || e.context.error !== undefined;
+    if (failed) {
+      o.errors++;
+      const key = JSON.stringify([component, e.context.error?.type ?? 'Error']);
+      types.set(key, (types.get(key) ?? 0) + 1);
+    }
+  }
+  const byComponent = [...ops.entries()].map(([component, o]) => ({
+    component,
+    ...o,
+    rate: o.operations > 0 ? o.errors / o.operations : 0,
+  }));
+  const byType = [...types.entries()].map(([key, errors]) => {
+    const [component, errorType] = JSON.parse(key) as [string, string];
+    const operations = ops.get(component)?.operations ?? 0;
+    return { component, errorType, errors, rate: operations > 0 ? errors / operations : 0 };
+  });
+  return { byComponent, byType };
+}
+
+export async function analyze(
+  source: TelemetrySource,
+  window: TimeWindow,
+  options: { top?: number; progress?: Progress } = {},
+): Promise<AnalyzeResult> {
+  const progress = options.progress ?? (() => {});
+  const range = { start: window.end, end: window.end, step: window.end - window.start };
+  const notes: string[] = [];
+  let events: TelemetryEvent[] | undefined;
+  if (source.events) {
+    progress(`reading events from ${source.events.description}`);
+    events = await source.events.events(window);
+  } else {
+    notes.push('no event source (give --loki or --files): popular queries are not available');
+  }
+
+  let basis: AnalyzeResult['basis'] = 'metrics';
+  let totalRequests = 0;
+  let failedRequests = 0;
+  let avg: number | null = null;
+  let p95: number | null = null;
+  let buckets: Bucket[] = [];
+  let byComponent: ComponentErrors[] = [];
+  let byType: ErrorTypeCount[] = [];
+  let tokenUsage: TokenUsage[] = [];
+
+  if (source.metrics) {
+    const m = source.metrics;
+    progress(`reading metrics from ${m.description}`);
+    const [rt, ops, errs, tokens] = await Promise.all([
+      m.histogramIncrease({ metric: metricDefinition(METRIC_CHAT_RESPONSE_TIME), by: [METRIC_ATTR_STATUS] }, range),
+      m.counterIncrease({ metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] }, range),
+      m.counterIncrease(
+        { metric: metricDefinition(METRIC_LORECHAT_ERRORS), by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL] },
+        range,
+      ),
+      m.counterIncrease({ metric: metricDefinition(METRIC_LLM_TOKEN_USAGE), by: [METRIC_ATTR_MODEL, METRIC_ATTR_TYPE] }, range),
+    ]);
+    const all = mergeHistograms(rt)[0];
+    totalRequests = Math.round(all?.count ?? 0);
+    failedRequests = Math.round(
+      rt.filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR).reduce((acc, s) => acc + (s.points[0]?.count ?? 0), 0),
+    );
+    if (all && all.count > 0) {
+      avg = all.sum / all.count;
+      p95 = histogramQuantile(0.95, all.buckets);
+      buckets = [...all.buckets];
+    }
+    const value = (s: { points: ReadonlyArray<readonly [number, number]> }) => s.points[0]?.[1] ?? 0;
+    const errorsOf = new Map<string, number>();
+    for (const s of errs) {
+      const c = s.labels[METRIC_ATTR_COMPONENT] ?? '';
+      errorsOf.set(c, (errorsOf.get(c) ?? 0) + value(s));
+    }
+    const opsOf = new Map(ops.map((s) => [s.labels[METRIC_ATTR_COMPONENT] ?? '', value(s)]));
+    byComponent = [...new Set([...opsOf.keys(), ...errorsOf.keys()])].map((component) => {
+      const operations = Math.round(opsOf.get(component) ?? 0);
+      const errors = Math.round(errorsOf.get(component) ?? 0);
+      return { component, operations, errors, rate: operations > 0 ? errors / operations : 0 };
+    });
+    byType = errs
+      .filter((s) => value(s) > 0)
+      .map((s) => {
+        const component = s.labels[METRIC_ATTR_COMPONENT] ?? '';
+        const operations = opsOf.get(component) ?? 0;
+        const errors = Math.round(value(s));
+        return { component, errorType: s.labels[ERROR_TYPE_LABEL] || 'unknown', errors, rate: operations > 0 ? errors / operations : 0 };
+      });
+    tokenUsage = tokens
+      .map((s) => ({ model: s.labels[METRIC_ATTR_MODEL] ?? '', type: s.labels[METRIC_ATTR_TYPE] ?? '', tokens: Math.round(value(s)) }))
+      .filter((t) => t.tokens > 0);
+  }
+
+  if ((!source.metrics || totalRequests === 0) && events && events.length > 0) {
+    basis = 'events';
+    if (source.metrics) notes.push('the metrics hold no chat turns in the range: figures come from the log events');
+    const starts = events.filter((e) => e.name === EVENT_CHAT_START);
+    const completes = events.filter((e) => e.name === EVENT_CHAT_COMPLETE);
+    totalRequests = starts.length > 0 ? starts.length : completes.length;
+    failedRequests = completes.filter((e) => e.context.error).length;
+    const durations = completes.map((e) => e.context.durationMs).filter((d): d is number => d !== undefined).map((d) => d / 1000);
+    if (durations.length > 0) {
+      avg = mean(durations);
+      p95 = quantile(durations, 0.95);
+    }
+    ({ byComponent, byType } = errorsFromEvents(events));
+    if (tokenUsage.length === 0) notes.push('token usage comes from metrics only (llm_token_usage_total)');
+  }
+
+  if (totalRequests === 0 && (!events || events.length === 0)) {
+    throw new NoDataError(
+      `no chat turns and no events between ${new Date(window.start).toISOString()} and ${new Date(window.end).toISOString()} in ${source.describe()}`,
+    );
+  }
+
+  byComponent.sort((a, b) => a.component.localeCompare(b.component));
+  byType.sort((a, b) => b.errors - a.errors || a.component.localeCompare(b.component));
+  tokenUsage.sort((a, b) => a.model.localeCompare(b.model) || a.type.localeCompare(b.type));
+  return {
+    from: new Date(window.start).toISOString(),
+    to: new Date(window.end).toISOString(),
+    source: source.describe(),
+    basis,
+    totalRequests,
+    failedRequests,
+    avgResponseTimeSeconds: avg,
+    p95ResponseTimeSeconds: p95 !== null && Number.isFinite(p95) ? p95 : null,
+    errorRate: totalRequests > 0 ? failedRequests / totalRequests : null,
+    errorsByComponent: byComponent,
+    errorsByType: byType,
+    tokenUsage,
+    totalTokens: tokenUsage.reduce((acc, t) => acc + t.tokens, 0),
+    responseTimeBuckets: buckets,
+    popularQueries: events ? popularQueries(events, options.top ?? 10) : null,
+    notes,
+  };
+}

@@ -1,0 +1,53 @@
+import { BackendError } from '../errors.js';
+
+/** GETs JSON from a backend, turning network failures and HTTP errors into BackendErrors. */
+export async function getJson(
+  backend: string,
+  url: URL,
+  options: { timeoutMs: number; headers?: Record<string, string> },
+): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { accept: 'application/json', ...options.headers },
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason =
+      (err as Error).name === 'TimeoutError'
+        ? `no answer within ${options.timeoutMs} ms`
+        : (cause?.code ?? cause?.message ?? (err as Error).message);
+    throw new BackendError(`cannot reach ${backend} at ${url.origin}: ${reason}`, { cause: err });
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BackendError(
+      `${backend} at ${url.origin} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
+    );
+  }
+  if (!response.ok) {
+    const b = body as { error?: unknown; message?: unknown };
+    const detail = typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : text;
+    throw new BackendError(`${backend} at ${url.origin} answered HTTP ${response.status}: ${detail.slice(0, 300)}`);
+  }
+  return body;
+}
+
+/** Parses and validates a backend base URL given on the command line or in the environment. */
+export function baseUrl(text: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BackendError(`bad ${what} URL "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BackendError(`bad ${what} URL "${text}": only http and https are supported`);
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
