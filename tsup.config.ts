@@ -10,6 +10,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       register: 'src/register.ts',
+      cli: 'src/cli/main.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { METRICS, type MetricDefinition } from '../../catalogue/index.js';
@@ -71,13 +71,20 @@ async function* lines(path: string): AsyncGenerator<string> {
   for await (const line of rl) if (line.trim() !== '') yield line;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * A telemetry file and its rotated predecessors (`metrics.2.jsonl`, `metrics.1.jsonl`,
+ * `metrics.jsonl`), oldest first.
+ */
+async function rotationSet(dir: string, file: string): Promise<string[]> {
+  const base = file.replace(/\.jsonl$/, '');
+  const rotated = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.jsonl$`);
+  const names = await readdir(dir);
+  const older = names
+    .map((n) => [n, rotated.exec(n)?.[1]] as const)
+    .filter((x): x is readonly [string, string] => x[1] !== undefined)
+    .sort((a, b) => Number(b[1]) - Number(a[1]))
+    .map(([n]) => join(dir, n));
+  return names.includes(file) ? [...older, join(dir, file)] : older;
 }
 
 function sortedLabels(record: Record<string, string | number | boolean>): Record<string, string> {
@@ -277,9 +284,9 @@ export class FilesSource implements TelemetrySource {
     }
     if (!isDir) throw new UsageError(`telemetry directory ${dir} does not exist`);
     const present = await Promise.all(
-      [TELEMETRY_FILES.metrics, TELEMETRY_FILES.logs].map((f) => exists(join(dir, f))),
+      [TELEMETRY_FILES.metrics, TELEMETRY_FILES.logs].map((f) => rotationSet(dir, f)),
     );
-    if (!present.some(Boolean)) {
+    if (present.every((files) => files.length === 0)) {
       throw new UsageError(
         `${dir} holds neither ${TELEMETRY_FILES.metrics} nor ${TELEMETRY_FILES.logs}: is it the output directory of an app running the embedded default?`,
       );
@@ -321,16 +328,14 @@ export class FilesSource implements TelemetrySource {
       }
     };
     try {
-      const metricsPath = join(this.dir, TELEMETRY_FILES.metrics);
-      if (await exists(metricsPath)) {
-        for await (const line of lines(metricsPath)) {
+      for (const path of await rotationSet(this.dir, TELEMETRY_FILES.metrics)) {
+        for await (const line of lines(path)) {
           const req = parse(line);
           if (req) readMetricsRequest(req, series, seen);
         }
       }
-      const logsPath = join(this.dir, TELEMETRY_FILES.logs);
-      if (await exists(logsPath)) {
-        for await (const line of lines(logsPath)) {
+      for (const path of await rotationSet(this.dir, TELEMETRY_FILES.logs)) {
+        for await (const line of lines(path)) {
           const req = parse(line);
           if (req) readLogsRequest(req, events, seen);
         }
