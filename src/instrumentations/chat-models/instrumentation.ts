@@ -1,0 +1,439 @@
+/**
+ * LangChain chat-model instrumentation: one `chat {model}` CLIENT span per model call
+ * (GenAI semantic conventions), active during the call so HTTP client spans of the
+ * provider SDK nest under it.
+ *
+ * Patch points, both public API of `BaseChatModel` (from `@langchain/core`):
+ * - `generate`: `invoke`, `batch` and `generatePrompt` all go through it.
+ * - `stream`: streamed calls; the span ends when the stream ends, fails, or the consumer
+ *   stops (`break`, `cancel()`, abort). Time to first chunk and usage come from chunks.
+ * A call nested in another (`stream` falling back to `invoke`) is recorded once.
+ * Callbacks are never touched.
+ */
+import {
+  type Attributes,
+  context as otelContext,
+  type Counter,
+  type Histogram,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+
+import * as s from '../../semconv.js';
+import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
+import { errorMessage, errorType, toException } from '../../telemetry/errors.js';
+import { emitEvent, type EventSink } from '../../telemetry/events.js';
+import {
+  createCounterFromCatalogue,
+  createHistogramFromCatalogue,
+} from '../../telemetry/instruments.js';
+import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
+import { getTurn, inChatCall, markChatCall } from '../../telemetry/turn-context.js';
+import type { ResolvedSharedConfig } from '../types.js';
+import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
+import type {
+  ChatModelClass,
+  ChatModelLike,
+  ChatModelsModuleLike,
+  ChatResultLike,
+  MessageLike,
+} from './internal-types.js';
+import type { LangChainChatModelInstrumentationConfig } from './types.js';
+import {
+  emptyResponse,
+  foldMessage,
+  outputTexts,
+  requestInfo,
+  type RequestInfo,
+  type ResponseInfo,
+  responseFromResult,
+} from './utils.js';
+
+export const CHAT_MODEL_INSTRUMENTATION_NAME =
+  'lorechat-otel/instrumentation-langchain-chat-models';
+
+type GenerateFn = ChatModelLike['generate'];
+type StreamFn = ChatModelLike['stream'];
+
+interface CallRecord {
+  readonly span: Span;
+  readonly request: RequestInfo;
+  readonly start: number;
+  readonly threadId: string | undefined;
+  readonly requestId: string | undefined;
+  readonly streaming: boolean;
+}
+
+export class LangChainChatModelInstrumentation extends InstrumentationBase<LangChainChatModelInstrumentationConfig> {
+  declare private _shared: ResolvedSharedConfig;
+  declare private _tokenUsage: Counter;
+  declare private _genAiTokenUsage: Histogram;
+  declare private _genAiDuration: Histogram;
+  declare private _genAiTtfc: Histogram;
+  declare private _operations: Counter;
+  declare private _errors: Counter;
+
+  constructor(config: LangChainChatModelInstrumentationConfig = {}) {
+    super(CHAT_MODEL_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+  }
+
+  override setConfig(config: LangChainChatModelInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._shared = resolveSharedConfig(config);
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._tokenUsage = createCounterFromCatalogue(this.meter, s.METRIC_LLM_TOKEN_USAGE);
+    this._genAiTokenUsage = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+    );
+    this._genAiDuration = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+    );
+    this._genAiTtfc = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    );
+    this._operations = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_OPERATIONS);
+    this._errors = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_ERRORS);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const file = (path: string) =>
+      new InstrumentationNodeModuleFile(
+        `@langchain/core/${path}`,
+        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
+        (exports: ChatModelsModuleLike) => {
+          this.patch(exports.BaseChatModel);
+          return exports;
+        },
+        (exports: ChatModelsModuleLike) => this.unpatch(exports.BaseChatModel),
+      );
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@langchain/core',
+        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
+        undefined,
+        undefined,
+        [file('dist/language_models/chat_models.js'), file('dist/language_models/chat_models.cjs')],
+      ),
+    ];
+  }
+
+  /** Patches an already loaded `@langchain/core/language_models/chat_models`. */
+  manuallyInstrument(module: ChatModelsModuleLike): void {
+    this.patch(module.BaseChatModel);
+  }
+
+  /** Undoes {@link manuallyInstrument}. */
+  manuallyUninstrument(module: ChatModelsModuleLike): void {
+    this.unpatch(module.BaseChatModel);
+  }
+
+  private patch(BaseChatModel: ChatModelClass | undefined): void {
+    const proto = BaseChatModel?.prototype;
+    if (!proto || typeof proto.generate !== 'function' || typeof proto.stream !== 'function') {
+      this._diag.debug(
+        'BaseChatModel.prototype.generate/stream not found; chat models are not traced',
+      );
+      return;
+    }
+    this.unpatch(BaseChatModel);
+    this._wrap(proto, 'generate', (original: GenerateFn) => this.wrapGenerate(original));
+    this._wrap(proto, 'stream', (original: StreamFn) => this.wrapStream(original));
+  }
+
+  private unpatch(BaseChatModel: ChatModelClass | undefined): void {
+    const proto = BaseChatModel?.prototype;
+    if (!proto) return;
+    if (isWrapped(proto.generate)) this._unwrap(proto, 'generate');
+    if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+  }
+
+  private wrapGenerate(original: GenerateFn): GenerateFn {
+    const inst = this;
+    return function lorechatGenerate(
+      this: ChatModelLike,
+      messages: unknown[],
+      options?: unknown,
+      callbacks?: unknown,
+    ) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as Parameters<GenerateFn>;
+      if (inChatCall()) return original.apply(this, args);
+      let call: CallRecord;
+      try {
+        call = inst.startCall(this, options, false, messages);
+      } catch (err) {
+        inst._diag.error('failed to start a chat span', err);
+        return original.apply(this, args);
+      }
+      void callbacks;
+      const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
+      let pending: Promise<ChatResultLike>;
+      try {
+        pending = otelContext.with(ctx, () => original.apply(this, args));
+      } catch (err) {
+        inst.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
+        throw err;
+      }
+      return Promise.resolve(pending).then(
+        (result) => {
+          inst.endCall(
+            call,
+            { kind: 'done' },
+            safe(() => responseFromResult(result)) ?? emptyResponse(),
+            undefined,
+            () => outputTexts(result),
+          );
+          return result;
+        },
+        (err: unknown) => {
+          inst.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
+          throw err;
+        },
+      );
+    };
+  }
+
+  private wrapStream(original: StreamFn): StreamFn {
+    const inst = this;
+    return function lorechatStream(this: ChatModelLike, input: unknown, options?: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as Parameters<StreamFn>;
+      if (inChatCall()) return original.apply(this, args);
+      let call: CallRecord;
+      try {
+        call = inst.startCall(this, options, true, input);
+      } catch (err) {
+        inst._diag.error('failed to start a chat span', err);
+        return original.apply(this, args);
+      }
+      const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
+      const response = emptyResponse();
+      let firstChunkAt: number | undefined;
+      let text = '';
+      const capture = inst._shared.captureMessageContent;
+      const limit = inst._shared.contentMaxLength;
+      const end = (outcome: StreamOutcome) =>
+        inst.endCall(
+          call,
+          outcome,
+          response,
+          firstChunkAt,
+          capture ? () => [{ role: 'assistant', content: text }] : undefined,
+        );
+      let pending: Promise<object>;
+      try {
+        pending = otelContext.with(ctx, () => original.apply(this, args));
+      } catch (err) {
+        end({ kind: 'error', error: err });
+        throw err;
+      }
+      const signal = (options as { signal?: unknown } | undefined)?.signal;
+      return Promise.resolve(pending).then(
+        (stream) =>
+          observeStream(stream, {
+            ctx,
+            signal: signal instanceof AbortSignal ? signal : undefined,
+            onChunk: (chunk) => {
+              firstChunkAt ??= performance.now();
+              foldMessage(response, chunk as MessageLike);
+              if (capture && text.length <= limit) {
+                const c = (chunk as MessageLike | undefined)?.content;
+                if (typeof c === 'string') text += c;
+              }
+            },
+            onEnd: end,
+          }),
+        (err: unknown) => {
+          end({ kind: 'error', error: err });
+          throw err;
+        },
+      );
+    };
+  }
+
+  private startCall(
+    model: ChatModelLike,
+    options: unknown,
+    streaming: boolean,
+    input: unknown,
+  ): CallRecord {
+    const request = requestInfo(model, options);
+    const turn = getTurn();
+    const configurable = (options as { configurable?: Record<string, unknown> } | undefined)
+      ?.configurable;
+    const threadId =
+      turn?.threadId ??
+      (typeof configurable?.thread_id === 'string' ? configurable.thread_id : undefined);
+    const attributes: Attributes = {
+      [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_CHAT,
+      [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+      [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      [s.ATTR_GEN_AI_REQUEST_STREAM]: streaming,
+    };
+    if (request.temperature !== undefined)
+      attributes[s.ATTR_GEN_AI_REQUEST_TEMPERATURE] = request.temperature;
+    if (request.maxTokens !== undefined)
+      attributes[s.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxTokens;
+    if (request.topP !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_P] = request.topP;
+    if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+    if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
+    const captured = captureContent(this._shared, input);
+    if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
+    const span = this.tracer.startSpan(`${s.SPAN_CHAT} ${request.model}`, {
+      kind: SpanKind.CLIENT,
+      attributes,
+    });
+    emitEvent(
+      this.sink(),
+      span,
+      s.EVENT_LLM_REQUEST,
+      { threadId, requestId: turn?.requestId },
+      {
+        [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+        [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      },
+      { provider: request.provider, model: request.model, stream: streaming },
+    );
+    return {
+      span,
+      request,
+      start: performance.now(),
+      threadId,
+      requestId: turn?.requestId,
+      streaming,
+    };
+  }
+
+  private endCall(
+    call: CallRecord,
+    outcome: StreamOutcome,
+    response: ResponseInfo,
+    firstChunkAt: number | undefined,
+    output: (() => unknown) | undefined,
+  ): void {
+    const { span, request } = call;
+    try {
+      const durationS = (performance.now() - call.start) / 1000;
+      const failed = outcome.kind === 'error';
+      const ec = {
+        threadId: call.threadId,
+        requestId: call.requestId,
+        durationMs: durationS * 1000,
+      };
+      const genAiAttrs: Attributes = {
+        [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_CHAT,
+        [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+        [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      };
+      if (response.responseModel !== undefined) {
+        genAiAttrs[s.ATTR_GEN_AI_RESPONSE_MODEL] = response.responseModel;
+        span.setAttribute(s.ATTR_GEN_AI_RESPONSE_MODEL, response.responseModel);
+      }
+      if (response.responseId !== undefined)
+        span.setAttribute(s.ATTR_GEN_AI_RESPONSE_ID, response.responseId);
+      if (response.finishReasons.length > 0)
+        span.setAttribute(s.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
+      if (response.inputTokens !== undefined)
+        span.setAttribute(s.ATTR_GEN_AI_USAGE_INPUT_TOKENS, response.inputTokens);
+      if (response.outputTokens !== undefined)
+        span.setAttribute(s.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, response.outputTokens);
+      const ttfcS = firstChunkAt !== undefined ? (firstChunkAt - call.start) / 1000 : undefined;
+      if (ttfcS !== undefined) span.setAttribute(s.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfcS);
+      if (!failed && output) {
+        const captured = captureContent(this._shared, safe(output));
+        if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_OUTPUT_MESSAGES, captured);
+      }
+      this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm' });
+      const llmMetrics = this.getConfig().llmMetrics !== false;
+      if (failed) {
+        const type = errorType(outcome.error);
+        this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm', [s.ATTR_ERROR_TYPE]: type });
+        if (llmMetrics)
+          this._genAiDuration.record(durationS, { ...genAiAttrs, [s.ATTR_ERROR_TYPE]: type });
+        span.recordException(toException(outcome.error));
+        span.setAttribute(s.ATTR_ERROR_TYPE, type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(outcome.error) });
+        emitEvent(
+          this.sink(),
+          span,
+          s.EVENT_LLM_ERROR,
+          { ...ec, error: { thrown: outcome.error } },
+          {
+            [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+            [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+          },
+          { provider: request.provider, model: request.model },
+        );
+        return;
+      }
+      if (llmMetrics) {
+        this._genAiDuration.record(durationS, genAiAttrs);
+        if (ttfcS !== undefined) this._genAiTtfc.record(ttfcS, genAiAttrs);
+        const model = response.responseModel ?? request.model;
+        const tokens: [string, number | undefined][] = [
+          [s.GEN_AI_TOKEN_TYPE_INPUT, response.inputTokens],
+          [s.GEN_AI_TOKEN_TYPE_OUTPUT, response.outputTokens],
+        ];
+        for (const [type, count] of tokens) {
+          if (count === undefined) continue;
+          this._tokenUsage.add(count, { [s.METRIC_ATTR_MODEL]: model, [s.METRIC_ATTR_TYPE]: type });
+          this._genAiTokenUsage.record(count, { ...genAiAttrs, [s.ATTR_GEN_AI_TOKEN_TYPE]: type });
+        }
+      }
+      emitEvent(
+        this.sink(),
+        span,
+        s.EVENT_LLM_RESPONSE,
+        ec,
+        {
+          [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+          [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+          [s.ATTR_GEN_AI_RESPONSE_MODEL]: response.responseModel,
+          [s.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: response.inputTokens,
+          [s.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: response.outputTokens,
+        },
+        {
+          provider: request.provider,
+          model: request.model,
+          response_model: response.responseModel ?? null,
+          input_tokens: response.inputTokens ?? null,
+          output_tokens: response.outputTokens ?? null,
+          finish_reasons: response.finishReasons,
+          ...(outcome.kind === 'cancelled' ? { cancelled: true } : {}),
+        },
+      );
+    } catch (err) {
+      this._diag.error('failed to finish a chat span', err);
+    } finally {
+      span.end();
+    }
+  }
+
+  private sink(): EventSink {
+    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+  }
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
+}

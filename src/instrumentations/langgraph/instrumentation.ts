@@ -1,0 +1,643 @@
+/**
+ * LangGraph.js instrumentation: one `invoke_workflow {graph}` span per top-level graph run
+ * (a chat turn) and one `invoke_node {node}` span per node execution, made the active span
+ * while the node runs so that spans created inside (LLM calls, retrievals, HTTP, user
+ * spans) nest under it.
+ *
+ * Patch points, both public API:
+ * - `Pregel.prototype.stream`: every run goes through it (`invoke` and `streamEvents`
+ *   call it). Runs started while a turn is active (subgraphs, graphs called from a node)
+ *   do not start a second turn.
+ * - `StateGraph.prototype.compile`: the compiled graph's `nodes[name].bound` (public
+ *   fields) are replaced by a thin proxy (`Object.create(bound)`) whose `invoke` wraps the
+ *   node's execution. The user's runnable is never mutated, and the proxy only records
+ *   when LangGraph's own task metadata (`langgraph_node`) names the node.
+ * No callback handler is added or replaced: user handlers see exactly the same events.
+ */
+import { randomUUID } from 'node:crypto';
+
+import {
+  type Attributes,
+  context as otelContext,
+  type Counter,
+  diag,
+  type Histogram,
+  type ObservableGauge,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+
+import * as s from '../../semconv.js';
+import {
+  captureContent,
+  queryFingerprint,
+  resolveSharedConfig,
+  safeStringify,
+} from '../../telemetry/content.js';
+import { errorType, isGraphControlFlow, toException } from '../../telemetry/errors.js';
+import { emitEvent, type EventSink } from '../../telemetry/events.js';
+import {
+  createCounterFromCatalogue,
+  createHistogramFromCatalogue,
+  createObservableGaugeFromCatalogue,
+} from '../../telemetry/instruments.js';
+import { SessionTracker } from '../../telemetry/sessions.js';
+import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
+import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js';
+import type { ResolvedSharedConfig } from '../types.js';
+import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
+import type {
+  CheckpointerLike,
+  LangGraphModuleLike,
+  PregelClass,
+  PregelLike,
+  PregelNodeLike,
+  RunnableConfigLike,
+  RunnableLike,
+  StateGraphClass,
+} from './internal-types.js';
+import type { LangGraphInstrumentationConfig } from './types.js';
+import { extractAnswer, extractQuery, threadIdOf, updatedKeys, updatedValues } from './utils.js';
+
+export const LANGGRAPH_INSTRUMENTATION_NAME = 'lorechat-otel/instrumentation-langgraph';
+
+const DEFAULT_SESSION_WINDOW_MS = 15 * 60 * 1000;
+const DEFAULT_MAX_SESSIONS = 10_000;
+const MAX_TRIGGERS = 16;
+const NODE_PROXY = Symbol.for('lorechat.langgraph.nodeProxy');
+
+type StreamFn = PregelLike['stream'];
+type CompileFn = (...args: unknown[]) => PregelLike;
+
+interface TurnRecord {
+  readonly span: Span;
+  readonly info: TurnInfo;
+  readonly start: number;
+  readonly fingerprint: string | undefined;
+  lastValues: unknown;
+}
+
+export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstrumentationConfig> {
+  declare private _shared: ResolvedSharedConfig;
+  declare private _sessions: SessionTracker;
+  declare private _pending: Set<Promise<void>>;
+  declare private _responseTime: Histogram;
+  declare private _nodeDuration: Histogram;
+  declare private _memory: Histogram;
+  declare private _operations: Counter;
+  declare private _errors: Counter;
+  declare private _memoryMax: ObservableGauge;
+  declare private _sessionsActive: ObservableGauge;
+
+  constructor(config: LangGraphInstrumentationConfig = {}) {
+    super(LANGGRAPH_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+  }
+
+  override setConfig(config: LangGraphInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._shared = resolveSharedConfig(config);
+    this._sessions = new SessionTracker({
+      windowMs: positiveOr(config.sessionWindowMs, DEFAULT_SESSION_WINDOW_MS, 'sessionWindowMs'),
+      maxSessions: Math.floor(
+        positiveOr(config.maxTrackedSessions, DEFAULT_MAX_SESSIONS, 'maxTrackedSessions'),
+      ),
+    });
+    this._pending ??= new Set();
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._responseTime = createHistogramFromCatalogue(this.meter, s.METRIC_CHAT_RESPONSE_TIME);
+    this._nodeDuration = createHistogramFromCatalogue(this.meter, s.METRIC_GRAPH_NODE_DURATION);
+    this._memory = createHistogramFromCatalogue(this.meter, s.METRIC_CHAT_MEMORY);
+    this._operations = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_OPERATIONS);
+    this._errors = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_ERRORS);
+    this._memoryMax = createObservableGaugeFromCatalogue(this.meter, s.METRIC_CHAT_MEMORY_MAX);
+    this._sessionsActive = createObservableGaugeFromCatalogue(
+      this.meter,
+      s.METRIC_CHAT_SESSIONS_ACTIVE,
+    );
+    this._memoryMax.addCallback((result) => {
+      const max = this._sessions?.maxBytes();
+      if (max !== undefined) result.observe(max);
+    });
+    this._sessionsActive.addCallback((result) => {
+      if (this._sessions) result.observe(this._sessions.activeCount());
+    });
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const pregelFile = (file: string) =>
+      new InstrumentationNodeModuleFile(
+        `@langchain/langgraph/${file}`,
+        SUPPORTED_LANGGRAPH_VERSIONS,
+        (exports: LangGraphModuleLike) => {
+          this.patchPregel(exports.Pregel);
+          return exports;
+        },
+        (exports: LangGraphModuleLike) => this.unpatchPregel(exports.Pregel),
+      );
+    const stateFile = (file: string) =>
+      new InstrumentationNodeModuleFile(
+        `@langchain/langgraph/${file}`,
+        SUPPORTED_LANGGRAPH_VERSIONS,
+        (exports: LangGraphModuleLike) => {
+          this.patchStateGraph(exports.StateGraph);
+          return exports;
+        },
+        (exports: LangGraphModuleLike) => this.unpatchStateGraph(exports.StateGraph),
+      );
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@langchain/langgraph',
+        SUPPORTED_LANGGRAPH_VERSIONS,
+        undefined,
+        undefined,
+        [
+          pregelFile('dist/pregel/index.js'),
+          pregelFile('dist/pregel/index.cjs'),
+          stateFile('dist/graph/state.js'),
+          stateFile('dist/graph/state.cjs'),
+        ],
+      ),
+    ];
+  }
+
+  /**
+   * Patches an already loaded `@langchain/langgraph` (e.g. `import * as lg from
+   * '@langchain/langgraph'`), for bundlers and test runners that bypass the module hooks.
+   */
+  manuallyInstrument(module: LangGraphModuleLike): void {
+    this.patchPregel(module.Pregel);
+    this.patchStateGraph(module.StateGraph);
+  }
+
+  /** Undoes {@link manuallyInstrument}. */
+  manuallyUninstrument(module: LangGraphModuleLike): void {
+    this.unpatchPregel(module.Pregel);
+    this.unpatchStateGraph(module.StateGraph);
+  }
+
+  /**
+   * Resolves when the turns that already returned have finished their telemetry (session
+   * memory measured, `chat.complete` emitted, span ended). Call before flushing.
+   */
+  async whenIdle(): Promise<void> {
+    while (this._pending.size > 0) await Promise.allSettled([...this._pending]);
+  }
+
+  private patchPregel(Pregel: PregelClass | undefined): void {
+    if (!Pregel?.prototype || typeof Pregel.prototype.stream !== 'function') {
+      this._diag.debug('Pregel.prototype.stream not found; graph runs are not traced');
+      return;
+    }
+    if (isWrapped(Pregel.prototype.stream)) this._unwrap(Pregel.prototype, 'stream');
+    this._wrap(Pregel.prototype, 'stream', (original: StreamFn) => this.wrapStream(original));
+  }
+
+  private unpatchPregel(Pregel: PregelClass | undefined): void {
+    if (Pregel?.prototype && isWrapped(Pregel.prototype.stream))
+      this._unwrap(Pregel.prototype, 'stream');
+  }
+
+  private patchStateGraph(StateGraph: StateGraphClass | undefined): void {
+    if (!StateGraph?.prototype || typeof StateGraph.prototype.compile !== 'function') {
+      this._diag.debug('StateGraph.prototype.compile not found; nodes are not traced');
+      return;
+    }
+    if (isWrapped(StateGraph.prototype.compile)) this._unwrap(StateGraph.prototype, 'compile');
+    this._wrap(
+      StateGraph.prototype,
+      'compile',
+      (original: CompileFn) => this.wrapCompile(original) as never,
+    );
+  }
+
+  private unpatchStateGraph(StateGraph: StateGraphClass | undefined): void {
+    if (StateGraph?.prototype && isWrapped(StateGraph.prototype.compile))
+      this._unwrap(StateGraph.prototype, 'compile');
+  }
+
+  // --- graph runs (turns) ------------------------------------------------------------------
+
+  private wrapStream(original: StreamFn): StreamFn {
+    const instrumentation = this;
+    return function lorechatStream(this: PregelLike, input: unknown, options?: RunnableConfigLike) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as Parameters<StreamFn>;
+      if (getTurn() !== undefined) return original.apply(this, args);
+      let turn: TurnRecord;
+      try {
+        turn = instrumentation.startTurn(this, input, options);
+      } catch (err) {
+        instrumentation._diag.error('failed to start a workflow span', err);
+        return original.apply(this, args);
+      }
+      const ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
+      let result: Promise<object>;
+      try {
+        result = otelContext.with(ctx, () => original.apply(this, args));
+      } catch (err) {
+        instrumentation.endTurn(this, turn, options, { kind: 'error', error: err });
+        throw err;
+      }
+      const keepValues = (options?.streamMode ?? this.streamMode) === 'values';
+      return Promise.resolve(result).then(
+        (stream) =>
+          observeStream(stream, {
+            ctx,
+            signal: options?.signal,
+            onChunk: (chunk) => {
+              if (keepValues) turn.lastValues = chunk;
+            },
+            onEnd: (outcome) => instrumentation.endTurn(this, turn, options, outcome),
+          }),
+        (err: unknown) => {
+          instrumentation.endTurn(this, turn, options, { kind: 'error', error: err });
+          throw err;
+        },
+      );
+    };
+  }
+
+  private startTurn(
+    graph: PregelLike,
+    input: unknown,
+    options: RunnableConfigLike | undefined,
+  ): TurnRecord {
+    const workflowName = graphName(graph);
+    const threadId = threadIdOf(options);
+    const configured = options?.configurable?.request_id ?? options?.runId;
+    const requestId =
+      typeof configured === 'string' && configured.length > 0 ? configured : randomUUID();
+    const query = extractQuery(input);
+    const fingerprint = query === undefined ? undefined : queryFingerprint(query);
+    const attributes: Attributes = {
+      [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_INVOKE_WORKFLOW,
+      [s.ATTR_GEN_AI_WORKFLOW_NAME]: workflowName,
+      [s.ATTR_LORECHAT_REQUEST_ID]: requestId,
+    };
+    if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+    if (fingerprint !== undefined) attributes[s.ATTR_LORECHAT_QUERY_FINGERPRINT] = fingerprint;
+    const captured = captureContent(this._shared, input);
+    if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
+    const span = this.tracer.startSpan(`${s.SPAN_INVOKE_WORKFLOW} ${workflowName}`, {
+      kind: SpanKind.INTERNAL,
+      attributes,
+    });
+    const info: TurnInfo = { threadId, requestId, workflowName };
+    const turn: TurnRecord = {
+      span,
+      info,
+      start: performance.now(),
+      fingerprint,
+      lastValues: undefined,
+    };
+    const ec = { threadId, requestId };
+    emitEvent(this.sink(), span, s.EVENT_CHAT_START, ec, {
+      [s.ATTR_GEN_AI_WORKFLOW_NAME]: workflowName,
+    });
+    if (query !== undefined) {
+      const text = captureContent(this._shared, query);
+      emitEvent(
+        this.sink(),
+        span,
+        s.EVENT_CHAT_MESSAGE,
+        ec,
+        {
+          [s.ATTR_LORECHAT_MESSAGE_LENGTH]: query.length,
+          [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: fingerprint,
+        },
+        {
+          message_length: query.length,
+          query_fingerprint: fingerprint ?? null,
+          ...(text !== undefined ? { query: text } : {}),
+        },
+      );
+    }
+    return turn;
+  }
+
+  private endTurn(
+    graph: PregelLike,
+    turn: TurnRecord,
+    options: RunnableConfigLike | undefined,
+    outcome: StreamOutcome,
+  ): void {
+    const endTime = Date.now();
+    const durationS = (performance.now() - turn.start) / 1000;
+    const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
+    const finish = (memoryBytes: number | undefined, finalState: unknown): void => {
+      const { span, info } = turn;
+      const ec = {
+        threadId: info.threadId,
+        requestId: info.requestId,
+        durationMs: durationS * 1000,
+        memoryUsage: memoryBytes,
+        error: failed ? { thrown: outcome.error } : undefined,
+      };
+      const answer = failed ? undefined : extractAnswer(finalState);
+      if (memoryBytes !== undefined) {
+        span.setAttribute(s.ATTR_LORECHAT_MEMORY_USAGE, memoryBytes);
+        this._memory.record(memoryBytes);
+      }
+      if (info.threadId !== undefined) this._sessions.touch(info.threadId, memoryBytes);
+      const captured = captureContent(this._shared, answer);
+      if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_OUTPUT_MESSAGES, captured);
+      emitEvent(
+        this.sink(),
+        span,
+        s.EVENT_CHAT_COMPLETE,
+        ec,
+        {
+          [s.ATTR_LORECHAT_RESPONSE_LENGTH]: answer?.length,
+          [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint,
+        },
+        {
+          response_length: answer?.length ?? null,
+          query_fingerprint: turn.fingerprint ?? null,
+          status: failed
+            ? s.STATUS_ERROR
+            : outcome.kind === 'cancelled'
+              ? 'cancelled'
+              : s.STATUS_SUCCESS,
+        },
+      );
+      const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+      this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
+      this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
+      if (failed) {
+        const type = errorType(outcome.error);
+        this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: type });
+        span.recordException(toException(outcome.error), endTime);
+        span.setAttribute(s.ATTR_ERROR_TYPE, type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(outcome.error) });
+      }
+      span.end(endTime);
+    };
+    try {
+      if (failed || this.getConfig().measureSessionMemory === false) {
+        finish(undefined, turn.lastValues);
+        return;
+      }
+      // Measuring serializes the thread's checkpoint: do it after the caller got its answer.
+      const pending = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          measureSession(graph, options, turn.lastValues)
+            .catch((err: unknown) => {
+              this._diag.debug('session memory could not be measured', err);
+              return { bytes: undefined, state: turn.lastValues };
+            })
+            .then(({ bytes, state }) => finish(bytes, state))
+            .catch((err: unknown) => this._diag.error('failed to finish a workflow span', err))
+            .finally(() => {
+              this._pending.delete(pending);
+              resolve();
+            });
+        });
+      });
+      this._pending.add(pending);
+    } catch (err) {
+      this._diag.error('failed to finish a workflow span', err);
+      turn.span.end(endTime);
+    }
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------
+
+  private wrapCompile(original: CompileFn): CompileFn {
+    const instrumentation = this;
+    return function lorechatCompile(this: unknown, ...args: unknown[]) {
+      const compiled = original.apply(this, args);
+      try {
+        instrumentation.instrumentNodes(compiled);
+      } catch (err) {
+        instrumentation._diag.error('failed to instrument graph nodes', err);
+      }
+      return compiled;
+    };
+  }
+
+  private instrumentNodes(compiled: PregelLike): void {
+    const nodes = compiled?.nodes;
+    if (!nodes || typeof nodes !== 'object') return;
+    for (const [name, node] of Object.entries(nodes)) {
+      if (name === '__start__' || !node?.bound || typeof node.bound.invoke !== 'function') continue;
+      if ((node.bound as unknown as Record<symbol, unknown>)[NODE_PROXY]) continue;
+      (node as PregelNodeLike).bound = this.nodeProxy(name, node.bound);
+    }
+  }
+
+  private nodeProxy(name: string, bound: RunnableLike): RunnableLike {
+    const instrumentation = this;
+    const proxy = Object.create(bound) as RunnableLike & Record<symbol, unknown>;
+    Object.defineProperty(proxy, NODE_PROXY, { value: bound });
+    Object.defineProperty(proxy, 'invoke', {
+      configurable: true,
+      writable: true,
+      value: function invoke(input: unknown, config?: RunnableConfigLike): Promise<unknown> {
+        if (!instrumentation.isEnabled() || config?.metadata?.langgraph_node !== name)
+          return bound.invoke(input, config);
+        return instrumentation.runNode(name, bound, input, config);
+      },
+    });
+    return proxy;
+  }
+
+  private runNode(
+    name: string,
+    bound: RunnableLike,
+    input: unknown,
+    config: RunnableConfigLike | undefined,
+  ): Promise<unknown> {
+    let span: Span;
+    let start: number;
+    let turn: TurnInfo | undefined;
+    try {
+      turn = getTurn();
+      const metadata = config?.metadata ?? {};
+      const step = metadata.langgraph_step;
+      const triggers = Array.isArray(metadata.langgraph_triggers)
+        ? metadata.langgraph_triggers
+            .filter((t): t is string => typeof t === 'string')
+            .slice(0, MAX_TRIGGERS)
+        : undefined;
+      const threadId = turn?.threadId ?? threadIdOf(config);
+      const attributes: Attributes = { [s.ATTR_LORECHAT_NODE_NAME]: name };
+      if (typeof step === 'number') attributes[s.ATTR_LORECHAT_NODE_STEP] = step;
+      if (triggers) attributes[s.ATTR_LORECHAT_NODE_TRIGGERS] = triggers;
+      if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+      if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
+      span = this.tracer.startSpan(`${s.SPAN_INVOKE_NODE} ${name}`, {
+        kind: SpanKind.INTERNAL,
+        attributes,
+      });
+      start = performance.now();
+      emitEvent(
+        this.sink(),
+        span,
+        s.EVENT_GRAPH_NODE_ENTER,
+        { threadId, requestId: turn?.requestId },
+        {
+          [s.ATTR_LORECHAT_NODE_NAME]: name,
+          [s.ATTR_LORECHAT_NODE_STEP]: typeof step === 'number' ? step : undefined,
+        },
+        { node: name, step: typeof step === 'number' ? step : null },
+      );
+    } catch (err) {
+      this._diag.error('failed to start a node span', err);
+      return bound.invoke(input, config);
+    }
+    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
+      try {
+        const durationS = (performance.now() - start) / 1000;
+        const failed = error !== undefined && !isGraphControlFlow(error.thrown);
+        const threadId = turn?.threadId ?? threadIdOf(config);
+        const ec = {
+          threadId,
+          requestId: turn?.requestId,
+          durationMs: durationS * 1000,
+          error: failed ? error : undefined,
+        };
+        if (!error) {
+          const keys = updatedKeys(result);
+          const attrs: Attributes = {
+            [s.ATTR_LORECHAT_NODE_NAME]: name,
+            [s.ATTR_LORECHAT_STATE_KEYS]: keys,
+          };
+          const values = this._shared.captureMessageContent
+            ? captureContent(this._shared, updatedValues(result, keys))
+            : undefined;
+          if (values !== undefined) attrs[s.ATTR_LORECHAT_STATE_VALUES] = values;
+          emitEvent(
+            this.sink(),
+            span,
+            s.EVENT_GRAPH_STATE_UPDATE,
+            { threadId, requestId: turn?.requestId },
+            attrs,
+            {
+              node: name,
+              keys,
+              ...(values !== undefined ? { values } : {}),
+            },
+          );
+        }
+        emitEvent(
+          this.sink(),
+          span,
+          s.EVENT_GRAPH_NODE_EXIT,
+          ec,
+          { [s.ATTR_LORECHAT_NODE_NAME]: name },
+          { node: name },
+        );
+        const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+        this._nodeDuration.record(durationS, {
+          [s.METRIC_ATTR_NODE_NAME]: name,
+          [s.METRIC_ATTR_STATUS]: status,
+        });
+        this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
+        if (failed) {
+          const type = errorType(error.thrown);
+          this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph', [s.ATTR_ERROR_TYPE]: type });
+          span.recordException(toException(error.thrown));
+          span.setAttribute(s.ATTR_ERROR_TYPE, type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(error.thrown) });
+        }
+      } catch (err) {
+        this._diag.error('failed to finish a node span', err);
+      } finally {
+        span.end();
+      }
+    };
+    const ctx = trace.setSpan(otelContext.active(), span);
+    let pending: Promise<unknown>;
+    try {
+      pending = otelContext.with(ctx, () => bound.invoke(input, config));
+    } catch (err) {
+      finish(undefined, { thrown: err });
+      throw err;
+    }
+    return Promise.resolve(pending).then(
+      (result) => {
+        finish(result, undefined);
+        return result;
+      },
+      (err: unknown) => {
+        finish(undefined, { thrown: err });
+        throw err;
+      },
+    );
+  }
+
+  private sink(): EventSink {
+    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+  }
+}
+
+function graphName(graph: PregelLike): string {
+  try {
+    const name = typeof graph.getName === 'function' ? graph.getName() : graph.name;
+    if (typeof name === 'string' && name.length > 0) return name.slice(0, 128);
+  } catch {
+    // fall through
+  }
+  return 'LangGraph';
+}
+
+function errorMessageOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'message' in err
+    ? safeStringify((err as { message: unknown }).message)
+    : safeStringify(err);
+}
+
+function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
+}
+
+function positiveOr(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  diag.warn(`lorechat: ${name} must be a positive number, got ${String(value)}; using ${fallback}`);
+  return fallback;
+}
+
+/**
+ * Session memory of the turn's thread: the serialized size (bytes) of the checkpoint the
+ * checkpointer holds for it (what the checkpointer actually stores), read with the public
+ * `getTuple` and `serde.dumpsTyped`. Without a checkpointer or thread id, the serialized
+ * size of the final state (`streamMode: "values"` runs, e.g. `invoke`).
+ */
+async function measureSession(
+  graph: PregelLike,
+  options: RunnableConfigLike | undefined,
+  lastValues: unknown,
+): Promise<{ bytes: number | undefined; state: unknown }> {
+  const checkpointer =
+    typeof graph.checkpointer === 'object' ? (graph.checkpointer as CheckpointerLike) : undefined;
+  const threadId = threadIdOf(options);
+  if (checkpointer && threadId !== undefined && typeof checkpointer.getTuple === 'function') {
+    const ns = options?.configurable?.checkpoint_ns;
+    const tuple = await checkpointer.getTuple({
+      configurable: { thread_id: threadId, checkpoint_ns: typeof ns === 'string' ? ns : '' },
+    });
+    if (tuple?.checkpoint) {
+      const state = tuple.checkpoint.channel_values ?? lastValues;
+      if (checkpointer.serde && typeof checkpointer.serde.dumpsTyped === 'function') {
+        const [, data] = await checkpointer.serde.dumpsTyped(tuple.checkpoint);
+        return {
+          bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+          state,
+        };
+      }
+      return { bytes: Buffer.byteLength(safeStringify(tuple.checkpoint)), state };
+    }
+  }
+  if (lastValues === undefined) return { bytes: undefined, state: undefined };
+  return { bytes: Buffer.byteLength(safeStringify(lastValues)), state: lastValues };
+}

@@ -1,0 +1,60 @@
+/**
+ * The slices of LangGraph's public classes this instrumentation touches, typed
+ * structurally so the library stays a peer dependency (never imported at runtime).
+ */
+
+export interface RunnableConfigLike {
+  readonly configurable?: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown>;
+  readonly runId?: unknown;
+  readonly streamMode?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunnableLike {
+  invoke(input: unknown, config?: RunnableConfigLike): Promise<unknown>;
+}
+
+export interface PregelNodeLike {
+  bound?: RunnableLike;
+}
+
+export interface CheckpointTupleLike {
+  readonly checkpoint: { readonly channel_values?: Record<string, unknown> };
+}
+
+export interface CheckpointerLike {
+  getTuple(config: RunnableConfigLike): Promise<CheckpointTupleLike | undefined>;
+  readonly serde?: {
+    dumpsTyped(
+      obj: unknown,
+    ): Promise<[string, Uint8Array | string]> | [string, Uint8Array | string];
+  };
+}
+
+export interface PregelLike {
+  name?: string;
+  streamMode?: unknown;
+  checkpointer?: CheckpointerLike | boolean;
+  nodes?: Record<string, PregelNodeLike>;
+  getName?(): string;
+  stream(input: unknown, options?: RunnableConfigLike): Promise<object>;
+}
+
+export interface PregelClass {
+  prototype: PregelLike;
+}
+
+export interface StateGraphLike {
+  compile(...args: unknown[]): PregelLike;
+}
+
+export interface StateGraphClass {
+  prototype: StateGraphLike;
+}
+
+/** What `manuallyInstrument` accepts: `@langchain/langgraph` (or its pregel/graph modules). */
+export interface LangGraphModuleLike {
+  readonly Pregel?: PregelClass;
+  readonly StateGraph?: StateGraphClass;
+}

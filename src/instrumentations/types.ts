@@ -1,0 +1,44 @@
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+/**
+ * Options shared by every LoreChat instrumentation: what content may leave the process and
+ * whether log records are emitted. Content (prompts, answers, documents, query text, state
+ * values) is never exported unless `captureMessageContent` is on.
+ */
+export interface LoreChatSharedConfig extends InstrumentationConfig {
+  /**
+   * Put prompts, answers, retrieved documents, query text and state values on spans and log
+   * records (truncated to `contentMaxLength`, passed through `redact`).
+   * Env: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+   * @default false
+   */
+  captureMessageContent?: boolean;
+  /**
+   * Maximum number of characters of one captured content value; longer values are cut and
+   * end with `…[truncated]`.
+   * @default 1024
+   */
+  contentMaxLength?: number;
+  /**
+   * Redaction hook applied to every captured content string before it is truncated and
+   * exported. If it throws, the value is dropped (never exported unredacted).
+   * @default undefined (no redaction)
+   */
+  redact?: (text: string) => string;
+  /**
+   * Emit the plan's events (`chat.start`, `graph.node.enter`, `llm.response`, ...) as
+   * OpenTelemetry log records. Span events are always recorded.
+   * @default true
+   */
+  emitEvents?: boolean;
+}
+
+/** Shared options with their defaults applied. */
+export interface ResolvedSharedConfig {
+  readonly captureMessageContent: boolean;
+  readonly contentMaxLength: number;
+  readonly redact: ((text: string) => string) | undefined;
+  readonly emitEvents: boolean;
+}
+
+export const DEFAULT_CONTENT_MAX_LENGTH = 1024;

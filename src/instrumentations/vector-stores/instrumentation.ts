@@ -1,0 +1,604 @@
+/**
+ * LangChain vector-store instrumentation: `retrieval {store}` CLIENT spans for every
+ * similarity search (called directly or through `asRetriever()`), and
+ * `{insert|update|delete} {collection}` CLIENT spans for writes.
+ *
+ * `addDocuments`, `addVectors` and `similaritySearchVectorWithScore` are abstract in
+ * `VectorStore`, so patching its prototype is not enough. The concrete class is patched
+ * (once per prototype, only methods it defines itself) the first time an instance is seen:
+ * - at construction: `Serializable`'s constructor reads the public `lc_serializable_keys`
+ *   getter; a getter on `VectorStore.prototype` returns the inherited value unchanged and
+ *   notes the new instance (subclasses that override the getter are seen later);
+ * - on the first call of a concrete base method (`similaritySearch`, `asRetriever`, ...).
+ * Stores that cannot be patched this way (no `VectorStore` subclass, frozen prototypes) are
+ * instrumented per instance with {@link LangChainVectorStoreInstrumentation.instrumentVectorStore}.
+ *
+ * An operation nested in another on the same store (`similaritySearch` calling
+ * `similaritySearchVectorWithScore`, `addDocuments` calling `addVectors`) is recorded once,
+ * by the outer call; the inner search's scores enrich the outer span.
+ *
+ * Insert vs update: an add whose ids (given in `options.ids`) include an id already written
+ * through an instrumented store in this process is an `update`; otherwise `insert`. Ids are
+ * remembered in a bounded set (`maxTrackedDocumentIds`), so very old ids count as inserts.
+ */
+import {
+  type Attributes,
+  context as otelContext,
+  type Counter,
+  diag,
+  type Histogram,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+
+import * as s from '../../semconv.js';
+import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
+import { errorMessage, errorType, toException } from '../../telemetry/errors.js';
+import { emitEvent, type EventSink } from '../../telemetry/events.js';
+import {
+  createCounterFromCatalogue,
+  createHistogramFromCatalogue,
+} from '../../telemetry/instruments.js';
+import {
+  getTurn,
+  getVectorOp,
+  setVectorOp,
+  type VectorOpState,
+} from '../../telemetry/turn-context.js';
+import type { ResolvedSharedConfig } from '../types.js';
+import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
+import type {
+  AnyMethod,
+  VectorStoreClass,
+  VectorStoreLike,
+  VectorStoresModuleLike,
+} from './internal-types.js';
+import type { LangChainVectorStoreInstrumentationConfig } from './types.js';
+import {
+  BoundedIdSet,
+  DELETE_METHOD,
+  documentsForCapture,
+  idsOf,
+  INSTRUMENTED_METHODS,
+  SEARCH_METHODS,
+  type SearchMethod,
+  searchResults,
+  storeCollection,
+  storeSystem,
+  topK,
+  WRITE_METHODS,
+  type WriteMethod,
+} from './utils.js';
+
+export const VECTOR_STORE_INSTRUMENTATION_NAME =
+  'lorechat-otel/instrumentation-langchain-vectorstores';
+
+const DEFAULT_MAX_IDS = 50_000;
+const CONSTRUCTION_HOOK = 'lc_serializable_keys';
+const BASE_HOOKED_METHODS = [
+  'similaritySearch',
+  'similaritySearchWithScore',
+  'maxMarginalRelevanceSearch',
+  'delete',
+] as const;
+const INSTANCE_WRAPPED = Symbol.for('lorechat.vectorstore.instanceWrapped');
+/**
+ * The enabled instance, for the standalone {@link instrumentVectorStore}. Kept on
+ * `globalThis` (not in a module variable) so it is shared by the CJS and ESM builds, which
+ * may both be loaded in one process (`--require` register, `import` in the app).
+ */
+const ACTIVE_INSTANCE = Symbol.for('lorechat-otel.vectorStoreInstrumentation');
+
+type GlobalWithInstance = typeof globalThis & {
+  [ACTIVE_INSTANCE]?: LangChainVectorStoreInstrumentation;
+};
+
+/**
+ * Instruments one vector store object with the enabled {@link LangChainVectorStoreInstrumentation}
+ * (see its `instrumentVectorStore`). Without an enabled instrumentation the store is
+ * returned unchanged (a diag warning says so).
+ */
+export function instrumentVectorStore<T extends object>(store: T): T {
+  const active = (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE];
+  if (!active) {
+    diag.warn(
+      'lorechat: instrumentVectorStore called before the vector store instrumentation was enabled',
+    );
+    return store;
+  }
+  return active.instrumentVectorStore(store);
+}
+
+export class LangChainVectorStoreInstrumentation extends InstrumentationBase<LangChainVectorStoreInstrumentationConfig> {
+  declare private _shared: ResolvedSharedConfig;
+  declare private _seenIds: BoundedIdSet;
+  declare private _patchedProtos: WeakSet<object>;
+  declare private _protoWraps: [object, string][];
+  declare private _baseProtos: Set<VectorStoreLike>;
+  declare private _operationsByStatus: Counter;
+  declare private _duration: Histogram;
+  declare private _documents: Histogram;
+  declare private _operations: Counter;
+  declare private _errors: Counter;
+
+  constructor(config: LangChainVectorStoreInstrumentationConfig = {}) {
+    super(VECTOR_STORE_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+  }
+
+  override setConfig(config: LangChainVectorStoreInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._shared = resolveSharedConfig(config);
+    const max = config.maxTrackedDocumentIds;
+    this._seenIds = new BoundedIdSet(
+      Number.isInteger(max) && (max as number) > 0 ? (max as number) : DEFAULT_MAX_IDS,
+    );
+    this._patchedProtos ??= new WeakSet();
+    this._protoWraps ??= [];
+    this._baseProtos ??= new Set();
+  }
+
+  override enable(): void {
+    super.enable();
+    (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE] = this;
+  }
+
+  override disable(): void {
+    super.disable();
+    const g = globalThis as GlobalWithInstance;
+    if (g[ACTIVE_INSTANCE] === this) delete g[ACTIVE_INSTANCE];
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._operationsByStatus = createCounterFromCatalogue(
+      this.meter,
+      s.METRIC_VECTOR_STORE_OPERATIONS,
+    );
+    this._duration = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_VECTOR_STORE_OPERATION_DURATION,
+    );
+    this._documents = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_VECTOR_STORE_SEARCH_DOCUMENTS,
+    );
+    this._operations = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_OPERATIONS);
+    this._errors = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_ERRORS);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const file = (path: string) =>
+      new InstrumentationNodeModuleFile(
+        `@langchain/core/${path}`,
+        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
+        (exports: VectorStoresModuleLike) => {
+          this.patch(exports.VectorStore);
+          return exports;
+        },
+        (exports: VectorStoresModuleLike) => this.unpatch(exports.VectorStore),
+      );
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@langchain/core',
+        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
+        undefined,
+        undefined,
+        [file('dist/vectorstores.js'), file('dist/vectorstores.cjs')],
+      ),
+    ];
+  }
+
+  /** Patches an already loaded `@langchain/core/vectorstores`. */
+  manuallyInstrument(module: VectorStoresModuleLike): void {
+    this.patch(module.VectorStore);
+  }
+
+  /** Undoes {@link manuallyInstrument}, including the concrete classes patched since. */
+  manuallyUninstrument(module: VectorStoresModuleLike): void {
+    this.unpatch(module.VectorStore);
+  }
+
+  /**
+   * Instruments one store object directly (its own methods shadow the class's), for stores
+   * whose class cannot be patched. Safe to call on an already instrumented store: an
+   * operation is recorded once. Returns the same store.
+   */
+  instrumentVectorStore<T extends object>(store: T): T {
+    try {
+      const target = store as unknown as Record<string | symbol, unknown>;
+      if (target[INSTANCE_WRAPPED]) return store;
+      for (const method of INSTRUMENTED_METHODS) {
+        const original = target[method];
+        if (typeof original !== 'function') continue;
+        Object.defineProperty(target, method, {
+          configurable: true,
+          writable: true,
+          value: this.methodWrapper(method)(original as AnyMethod),
+        });
+      }
+      Object.defineProperty(target, INSTANCE_WRAPPED, { value: true });
+    } catch (err) {
+      this._diag.error('failed to instrument a vector store instance', err);
+    }
+    return store;
+  }
+
+  private patch(VectorStore: VectorStoreClass | undefined): void {
+    const base = VectorStore?.prototype;
+    if (!base) {
+      this._diag.debug('VectorStore not found; vector stores are not traced');
+      return;
+    }
+    this.unpatch(VectorStore);
+    this._baseProtos.add(base);
+    const inst = this;
+    for (const method of BASE_HOOKED_METHODS) {
+      if (typeof base[method] !== 'function') continue;
+      this._wrap(base as Record<string, AnyMethod>, method, (original) => {
+        const recorded = inst.methodWrapper(method)(original);
+        return function (this: unknown, ...args: unknown[]) {
+          inst.seeInstance(this);
+          return recorded.apply(this, args);
+        };
+      });
+    }
+    if (typeof base.asRetriever === 'function') {
+      this._wrap(
+        base as Record<string, AnyMethod>,
+        'asRetriever',
+        (original) =>
+          function (this: unknown, ...args: unknown[]) {
+            inst.seeInstance(this);
+            return original.apply(this, args);
+          },
+      );
+    }
+    if (!Object.prototype.hasOwnProperty.call(base, CONSTRUCTION_HOOK)) {
+      Object.defineProperty(base, CONSTRUCTION_HOOK, {
+        configurable: true,
+        enumerable: false,
+        get(this: VectorStoreLike) {
+          inst.seeInstance(this);
+          return Reflect.get(
+            Object.getPrototypeOf(base) as object,
+            CONSTRUCTION_HOOK,
+            this,
+          ) as unknown;
+        },
+      });
+    }
+  }
+
+  private unpatch(VectorStore: VectorStoreClass | undefined): void {
+    const base = VectorStore?.prototype;
+    if (!base) return;
+    for (const method of [...BASE_HOOKED_METHODS, 'asRetriever']) {
+      if (isWrapped(base[method])) this._unwrap(base as Record<string, AnyMethod>, method);
+    }
+    const desc = Object.getOwnPropertyDescriptor(base, CONSTRUCTION_HOOK);
+    if (desc?.get && desc.configurable) delete (base as Record<string, unknown>)[CONSTRUCTION_HOOK];
+    for (const [proto, method] of this._protoWraps.splice(0)) {
+      if (isWrapped((proto as Record<string, unknown>)[method]))
+        this._unwrap(proto as Record<string, AnyMethod>, method);
+      this._patchedProtos.delete(proto);
+    }
+    this._baseProtos.delete(base);
+  }
+
+  /** Patches the concrete classes between `store` and `VectorStore.prototype`, once each. */
+  private seeInstance(store: unknown): void {
+    try {
+      if (store === null || typeof store !== 'object') return;
+      for (
+        let proto = Object.getPrototypeOf(store) as object | null;
+        proto && proto !== Object.prototype && !this._baseProtos.has(proto as VectorStoreLike);
+        proto = Object.getPrototypeOf(proto) as object | null
+      ) {
+        if (this._patchedProtos.has(proto)) break;
+        this._patchedProtos.add(proto);
+        if (Object.isFrozen(proto)) continue;
+        for (const method of INSTRUMENTED_METHODS) {
+          const desc = Object.getOwnPropertyDescriptor(proto, method);
+          if (!desc || typeof desc.value !== 'function' || isWrapped(desc.value)) continue;
+          this._wrap(proto as Record<string, AnyMethod>, method, (original) =>
+            this.methodWrapper(method)(original),
+          );
+          this._protoWraps.push([proto, method]);
+        }
+      }
+    } catch (err) {
+      this._diag.error('failed to instrument a vector store class', err);
+    }
+  }
+
+  private methodWrapper(method: string): (original: AnyMethod) => AnyMethod {
+    const inst = this;
+    return (original) =>
+      function lorechatVectorStoreMethod(this: unknown, ...args: unknown[]): unknown {
+        const active = getVectorOp();
+        if (!inst.isEnabled() || (active && active.store === this)) {
+          if (active && active.store === this && method === 'similaritySearchVectorWithScore') {
+            return inst.collectScores(active, original.apply(this, args));
+          }
+          return original.apply(this, args);
+        }
+        if (method in SEARCH_METHODS)
+          return inst.runSearch(method as SearchMethod, this as VectorStoreLike, original, args);
+        if (method in WRITE_METHODS)
+          return inst.runWrite(method as WriteMethod, this as VectorStoreLike, original, args);
+        if (method === DELETE_METHOD)
+          return inst.runDelete(this as VectorStoreLike, original, args);
+        return original.apply(this, args);
+      };
+  }
+
+  private collectScores(op: VectorOpState, result: unknown): unknown {
+    if (!(result instanceof Promise)) return result;
+    return result.then((value: unknown) => {
+      try {
+        op.scores = searchResults(value).scores;
+      } catch {
+        // scores are optional
+      }
+      return value;
+    });
+  }
+
+  private runSearch(
+    method: SearchMethod,
+    store: VectorStoreLike,
+    original: AnyMethod,
+    args: unknown[],
+  ): unknown {
+    let span: Span;
+    let op: VectorOpState;
+    let meta: {
+      collection: string;
+      k: number | undefined;
+      threadId: string | undefined;
+      requestId: string | undefined;
+    };
+    const start = performance.now();
+    try {
+      const collection = storeCollection(store);
+      const positions = SEARCH_METHODS[method];
+      const k = topK(args[positions.k]);
+      const turn = getTurn();
+      meta = { collection, k, threadId: turn?.threadId, requestId: turn?.requestId };
+      const attributes: Attributes = {
+        [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_RETRIEVAL,
+        [s.ATTR_GEN_AI_DATA_SOURCE_ID]: collection,
+        [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+        [s.ATTR_DB_COLLECTION_NAME]: collection,
+      };
+      if (k !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_K] = k;
+      if (positions.query >= 0 && typeof args[positions.query] === 'string') {
+        const q = captureContent(this._shared, args[positions.query]);
+        if (q !== undefined) attributes[s.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = q;
+      }
+      span = this.tracer.startSpan(`${s.SPAN_RETRIEVAL} ${collection}`, {
+        kind: SpanKind.CLIENT,
+        attributes,
+      });
+      op = { store, scores: undefined };
+    } catch (err) {
+      this._diag.error('failed to start a retrieval span', err);
+      return original.apply(store, args);
+    }
+    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
+      try {
+        const durationS = (performance.now() - start) / 1000;
+        const { count, scores, docs } = error
+          ? { count: undefined, scores: undefined, docs: [] }
+          : searchResults(result);
+        const allScores = scores ?? op.scores;
+        if (count !== undefined) span.setAttribute(s.ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT, count);
+        if (allScores) span.setAttribute(s.ATTR_LORECHAT_RETRIEVAL_SCORES, allScores);
+        const captured = error
+          ? undefined
+          : captureContent(this._shared, documentsForCapture(docs, allScores));
+        if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_RETRIEVAL_DOCUMENTS, captured);
+        this.recordOperation('search', durationS, error);
+        if (count !== undefined) this._documents.record(count);
+        emitEvent(
+          this.sink(),
+          span,
+          s.EVENT_VECTOR_SEARCH,
+          {
+            threadId: meta.threadId,
+            requestId: meta.requestId,
+            durationMs: durationS * 1000,
+            error,
+          },
+          {
+            [s.ATTR_GEN_AI_DATA_SOURCE_ID]: meta.collection,
+            [s.ATTR_GEN_AI_REQUEST_TOP_K]: meta.k,
+            [s.ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT]: count,
+          },
+          { store: meta.collection, top_k: meta.k ?? null, docs_retrieved: count ?? null },
+        );
+        if (error) this.markError(span, error.thrown);
+      } catch (err) {
+        this._diag.error('failed to finish a retrieval span', err);
+      } finally {
+        span.end();
+      }
+    };
+    return this.runIn(span, op, store, original, args, finish);
+  }
+
+  private runWrite(
+    method: WriteMethod,
+    store: VectorStoreLike,
+    original: AnyMethod,
+    args: unknown[],
+  ): unknown {
+    let span: Span;
+    let meta: {
+      collection: string;
+      operation: 'insert' | 'update';
+      batch: number | undefined;
+      ids: string[] | undefined;
+    };
+    const start = performance.now();
+    const turn = getTurn();
+    try {
+      const collection = storeCollection(store);
+      const positions = WRITE_METHODS[method];
+      const docs = args[positions.docs];
+      const batch = Array.isArray(docs) ? docs.length : undefined;
+      const ids = idsOf(args[positions.options]);
+      const operation = ids?.some((id) => this._seenIds.has(`${collection}\u0000${id}`))
+        ? 'update'
+        : 'insert';
+      meta = { collection, operation, batch, ids };
+      const attributes: Attributes = {
+        [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+        [s.ATTR_DB_OPERATION_NAME]: operation,
+        [s.ATTR_DB_COLLECTION_NAME]: collection,
+      };
+      if (batch !== undefined) attributes[s.ATTR_DB_OPERATION_BATCH_SIZE] = batch;
+      span = this.tracer.startSpan(`${operation} ${collection}`, {
+        kind: SpanKind.CLIENT,
+        attributes,
+      });
+    } catch (err) {
+      this._diag.error('failed to start a vector store write span', err);
+      return original.apply(store, args);
+    }
+    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
+      try {
+        const durationS = (performance.now() - start) / 1000;
+        if (!error) {
+          const written =
+            meta.ids ?? (Array.isArray(result) ? result.filter((r) => typeof r === 'string') : []);
+          for (const id of written) this._seenIds.add(`${meta.collection}\u0000${id}`);
+        }
+        this.recordOperation(meta.operation, durationS, error);
+        emitEvent(
+          this.sink(),
+          span,
+          meta.operation === 'update' ? s.EVENT_VECTOR_UPDATE : s.EVENT_VECTOR_INSERT,
+          {
+            threadId: turn?.threadId,
+            requestId: turn?.requestId,
+            durationMs: durationS * 1000,
+            error,
+          },
+          {
+            [s.ATTR_DB_COLLECTION_NAME]: meta.collection,
+            [s.ATTR_DB_OPERATION_BATCH_SIZE]: meta.batch,
+          },
+          { collection: meta.collection, batch_size: meta.batch ?? null },
+        );
+        if (error) this.markError(span, error.thrown);
+      } catch (err) {
+        this._diag.error('failed to finish a vector store write span', err);
+      } finally {
+        span.end();
+      }
+    };
+    return this.runIn(span, { store, scores: undefined }, store, original, args, finish);
+  }
+
+  private runDelete(store: VectorStoreLike, original: AnyMethod, args: unknown[]): unknown {
+    let span: Span;
+    const start = performance.now();
+    try {
+      const collection = storeCollection(store);
+      span = this.tracer.startSpan(`delete ${collection}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+          [s.ATTR_DB_OPERATION_NAME]: 'delete',
+          [s.ATTR_DB_COLLECTION_NAME]: collection,
+        },
+      });
+    } catch (err) {
+      this._diag.error('failed to start a vector store delete span', err);
+      return original.apply(store, args);
+    }
+    const finish = (_result: unknown, error: { thrown: unknown } | undefined): void => {
+      try {
+        this.recordOperation('delete', (performance.now() - start) / 1000, error);
+        if (error) this.markError(span, error.thrown);
+      } catch (err) {
+        this._diag.error('failed to finish a vector store delete span', err);
+      } finally {
+        span.end();
+      }
+    };
+    return this.runIn(span, { store, scores: undefined }, store, original, args, finish);
+  }
+
+  /** Runs `original` with `span` active and `op` marking the store busy; finishes once. */
+  private runIn(
+    span: Span,
+    op: VectorOpState,
+    store: unknown,
+    original: AnyMethod,
+    args: unknown[],
+    finish: (result: unknown, error: { thrown: unknown } | undefined) => void,
+  ): unknown {
+    const ctx = setVectorOp(trace.setSpan(otelContext.active(), span), op);
+    let result: unknown;
+    try {
+      result = otelContext.with(ctx, () => original.apply(store, args));
+    } catch (err) {
+      finish(undefined, { thrown: err });
+      throw err;
+    }
+    if (!(result instanceof Promise)) {
+      finish(result, undefined);
+      return result;
+    }
+    return result.then(
+      (value: unknown) => {
+        finish(value, undefined);
+        return value;
+      },
+      (err: unknown) => {
+        finish(undefined, { thrown: err });
+        throw err;
+      },
+    );
+  }
+
+  private recordOperation(
+    operation: string,
+    durationS: number,
+    error: { thrown: unknown } | undefined,
+  ): void {
+    const status = error ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+    const attrs = { [s.METRIC_ATTR_OPERATION]: operation, [s.METRIC_ATTR_STATUS]: status };
+    this._operationsByStatus.add(1, attrs);
+    this._duration.record(durationS, attrs);
+    this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'vector' });
+    if (error) {
+      this._errors.add(1, {
+        [s.METRIC_ATTR_COMPONENT]: 'vector',
+        [s.ATTR_ERROR_TYPE]: errorType(error.thrown),
+      });
+    }
+  }
+
+  private markError(span: Span, thrown: unknown): void {
+    span.recordException(toException(thrown));
+    span.setAttribute(s.ATTR_ERROR_TYPE, errorType(thrown));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(thrown) });
+  }
+
+  private sink(): EventSink {
+    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+  }
+}
+
+function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
+}

@@ -1,0 +1,127 @@
+/** Pure helpers of the vector-store instrumentation. */
+import type { VectorStoreLike } from './internal-types.js';
+
+/** Search methods: argument positions of the query and of `k`. */
+export const SEARCH_METHODS = {
+  similaritySearch: { query: 0, k: 1 },
+  similaritySearchWithScore: { query: 0, k: 1 },
+  maxMarginalRelevanceSearch: { query: 0, k: 1 },
+  similaritySearchVectorWithScore: { query: -1, k: 1 },
+} as const;
+export type SearchMethod = keyof typeof SEARCH_METHODS;
+
+/** Write methods: argument positions of the documents and of the options (`ids`). */
+export const WRITE_METHODS = {
+  addDocuments: { docs: 0, options: 1 },
+  addVectors: { docs: 1, options: 2 },
+} as const;
+export type WriteMethod = keyof typeof WRITE_METHODS;
+
+export const DELETE_METHOD = 'delete' as const;
+
+export const INSTRUMENTED_METHODS: readonly string[] = [
+  ...Object.keys(SEARCH_METHODS),
+  ...Object.keys(WRITE_METHODS),
+  DELETE_METHOD,
+];
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v.slice(0, 128) : undefined;
+}
+
+/** `db.system.name`: the store's `_vectorstoreType()` (e.g. `memory`, `chroma`, `pgvector`). */
+export function storeSystem(store: VectorStoreLike): string {
+  try {
+    const t = typeof store._vectorstoreType === 'function' ? store._vectorstoreType() : undefined;
+    if (str(t)) return str(t)!;
+  } catch {
+    // abstract in some subclasses
+  }
+  return str((store as { constructor?: { name?: unknown } }).constructor?.name) ?? 'vectorstore';
+}
+
+/**
+ * `db.collection.name` / `gen_ai.data_source.id`: the store's collection, index, table or
+ * namespace name when it exposes one, else its type.
+ */
+export function storeCollection(store: VectorStoreLike): string {
+  for (const key of ['collectionName', 'indexName', 'tableName', 'namespace', 'index']) {
+    try {
+      const v = str(store[key]);
+      if (v) return v;
+    } catch {
+      // getter threw
+    }
+  }
+  return storeSystem(store);
+}
+
+/** `k` of a search call: a number argument, or `{k}` in an options object (MMR). */
+export function topK(arg: unknown): number | undefined {
+  if (typeof arg === 'number' && Number.isFinite(arg)) return arg;
+  if (arg !== null && typeof arg === 'object') {
+    const k = (arg as { k?: unknown }).k;
+    if (typeof k === 'number' && Number.isFinite(k)) return k;
+  }
+  return undefined;
+}
+
+/** Result count and scores of a search result (`Document[]` or `[Document, score][]`). */
+export function searchResults(
+  result: unknown,
+  maxScores = 100,
+): { count: number | undefined; scores: number[] | undefined; docs: unknown[] } {
+  if (!Array.isArray(result)) return { count: undefined, scores: undefined, docs: [] };
+  const scores: number[] = [];
+  const docs: unknown[] = [];
+  for (const item of result as unknown[]) {
+    if (Array.isArray(item) && item.length >= 2 && typeof item[1] === 'number') {
+      if (scores.length < maxScores) scores.push(item[1]);
+      docs.push(item[0]);
+    } else docs.push(item);
+  }
+  return { count: result.length, scores: scores.length > 0 ? scores : undefined, docs };
+}
+
+/** Ids passed in the write options (`{ ids: [...] }`). */
+export function idsOf(options: unknown): string[] | undefined {
+  if (options === null || typeof options !== 'object') return undefined;
+  const ids = (options as { ids?: unknown }).ids;
+  if (!Array.isArray(ids)) return undefined;
+  return ids.filter((i): i is string => typeof i === 'string' || typeof i === 'number').map(String);
+}
+
+/** A bounded set remembering the most recent `capacity` keys (insertion-order eviction). */
+export class BoundedIdSet {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    while (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next();
+      if (oldest.done) break;
+      this.ids.delete(oldest.value);
+    }
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+/** Documents for content capture: page content and id only. */
+export function documentsForCapture(
+  docs: readonly unknown[],
+  scores: readonly number[] | undefined,
+): unknown[] {
+  return docs.map((d, i) => {
+    const doc = (d ?? {}) as { id?: unknown; pageContent?: unknown };
+    return { id: doc.id, content: doc.pageContent, score: scores?.[i] };
+  });
+}

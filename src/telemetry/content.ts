@@ -1,0 +1,132 @@
+/**
+ * Content capture (opt-in), truncation, redaction and the query fingerprint.
+ *
+ * Nothing here runs on the hot path unless content capture is on, except the fingerprint,
+ * which works on the user's query string only (bounded by `FINGERPRINT_MAX_INPUT`).
+ */
+import { createHash } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+
+import {
+  DEFAULT_CONTENT_MAX_LENGTH,
+  type LoreChatSharedConfig,
+  type ResolvedSharedConfig,
+} from '../instrumentations/types.js';
+
+const TRUNCATION_MARK = '…[truncated]';
+
+/** Applies the shared defaults; bad values fall back to the default with a diag warning. */
+export function resolveSharedConfig(
+  config: LoreChatSharedConfig | undefined,
+): ResolvedSharedConfig {
+  let maxLength = config?.contentMaxLength ?? DEFAULT_CONTENT_MAX_LENGTH;
+  if (!Number.isInteger(maxLength) || maxLength <= 0) {
+    diag.warn(
+      `lorechat: contentMaxLength must be a positive integer, got ${String(maxLength)}; using ${DEFAULT_CONTENT_MAX_LENGTH}`,
+    );
+    maxLength = DEFAULT_CONTENT_MAX_LENGTH;
+  }
+  const redact = typeof config?.redact === 'function' ? config.redact : undefined;
+  return Object.freeze({
+    captureMessageContent: config?.captureMessageContent === true,
+    contentMaxLength: maxLength,
+    redact,
+    emitEvents: config?.emitEvents !== false,
+  });
+}
+
+/** Truncates to `maxLength` characters, marking the cut. */
+export function truncate(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  return text.slice(0, Math.max(0, maxLength - TRUNCATION_MARK.length)) + TRUNCATION_MARK;
+}
+
+/**
+ * JSON for any value: circular references become "[Circular]", bigints strings, functions
+ * and symbols are dropped. Never throws.
+ */
+export function safeStringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const seen = new WeakSet<object>();
+  try {
+    const out = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v === 'function' || typeof v === 'symbol') return undefined;
+      if (v !== null && typeof v === 'object') {
+        if (seen.has(v)) return '[Circular]';
+        seen.add(v);
+      }
+      return v;
+    });
+    return out ?? String(value);
+  } catch (err) {
+    diag.debug('lorechat: value could not be serialized', err);
+    return '[unserializable]';
+  }
+}
+
+/**
+ * A captured content value, or `undefined` when capture is off. Redaction runs before
+ * truncation; a redaction hook that throws drops the value instead of exporting it raw.
+ */
+export function captureContent(config: ResolvedSharedConfig, value: unknown): string | undefined {
+  if (!config.captureMessageContent || value === undefined) return undefined;
+  let text = safeStringify(value);
+  if (config.redact) {
+    try {
+      text = config.redact(text);
+      if (typeof text !== 'string') return undefined;
+    } catch (err) {
+      diag.error('lorechat: the redact hook threw; the value is not exported', err);
+      return undefined;
+    }
+  }
+  return truncate(text, config.contentMaxLength);
+}
+
+/** Serialized size in bytes (UTF-8) of any value; off the hot path only. */
+export function serializedSize(value: unknown): number {
+  return Buffer.byteLength(safeStringify(value), 'utf8');
+}
+
+/** Only this much of a query is normalised for its fingerprint. */
+export const FINGERPRINT_MAX_INPUT = 4096;
+
+/** English stop words dropped before fingerprinting, so "what is X?" ~ "X". */
+const STOP_WORDS = new Set(
+  (
+    'a an and are as at be but by can could did do does for from had has have how i if in is it its ' +
+    'me my of on or please should so tell than that the their them then there these they this to ' +
+    "us was we were what when where which who whom why will with would you your about can't"
+  ).split(' '),
+);
+
+/**
+ * The normalisation behind `lorechat.query.fingerprint`: Unicode NFKD with diacritics
+ * removed, lower case, everything but letters and digits turned into spaces, stop words
+ * removed, remaining words de-duplicated and sorted, joined by one space.
+ * "What is the Dragon's lair?" and "dragon lair" normalise alike ("dragon lair").
+ */
+export function normaliseQuery(text: string): string {
+  const words = text
+    .slice(0, FINGERPRINT_MAX_INPUT)
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/['’]s\b/gu, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .split(' ')
+    .filter((w) => w.length > 0 && !STOP_WORDS.has(w));
+  return [...new Set(words)].sort().join(' ');
+}
+
+/**
+ * First 16 hex characters of the SHA-256 of the normalised query: groups identical
+ * questions ("popular queries") without exporting their text. `undefined` for queries
+ * that normalise to nothing.
+ */
+export function queryFingerprint(text: string): string | undefined {
+  const normalised = normaliseQuery(text);
+  if (normalised.length === 0) return undefined;
+  return createHash('sha256').update(normalised).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,109 @@
+/**
+ * The plan's events, emitted twice from one call: as a span event on the operation's span
+ * and as an OpenTelemetry log record (event name set, emitted in the span's context so it
+ * carries its trace and span ids). The record's body is the plan's JSON shape
+ * `{event, context: {...}, ...extra}` as a structured map.
+ */
+import {
+  type AnyValue,
+  type Attributes,
+  context as otelContext,
+  type Logger,
+  SeverityNumber,
+  type Span,
+  trace,
+} from '@opentelemetry/api';
+
+import {
+  EVENT_CONTEXT_ATTRIBUTES,
+  eventDefinition,
+  type EventName,
+  type EventSeverity,
+} from '../catalogue/index.js';
+import { errorMessage, errorType } from './errors.js';
+
+const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
+  DEBUG: SeverityNumber.DEBUG,
+  INFO: SeverityNumber.INFO,
+  WARN: SeverityNumber.WARN,
+  ERROR: SeverityNumber.ERROR,
+};
+
+/** The plan's EventContext values known for one event; unknown ones are omitted. */
+export interface EventContextValues {
+  threadId?: string | undefined;
+  requestId?: string | undefined;
+  durationMs?: number | undefined;
+  memoryUsage?: number | undefined;
+  /** Present only when the operation failed: the thrown value. */
+  error?: { readonly thrown: unknown } | undefined;
+}
+
+export interface EventSink {
+  readonly logger: Logger;
+  readonly emitLogs: boolean;
+}
+
+/** Builds the attributes of an event (EventContext + event-specific ones). */
+export function eventAttributes(
+  name: EventName,
+  ctx: EventContextValues,
+  extra: Attributes,
+): Attributes {
+  const def = eventDefinition(name);
+  const attrs: Attributes = {
+    [EVENT_CONTEXT_ATTRIBUTES.component]: def.component,
+    [EVENT_CONTEXT_ATTRIBUTES.action]: def.action,
+  };
+  if (ctx.threadId !== undefined) attrs[EVENT_CONTEXT_ATTRIBUTES.threadId] = ctx.threadId;
+  if (ctx.requestId !== undefined) attrs[EVENT_CONTEXT_ATTRIBUTES.requestId] = ctx.requestId;
+  if (ctx.durationMs !== undefined) attrs[EVENT_CONTEXT_ATTRIBUTES.durationMs] = ctx.durationMs;
+  if (ctx.memoryUsage !== undefined) attrs[EVENT_CONTEXT_ATTRIBUTES.memoryUsage] = ctx.memoryUsage;
+  if (ctx.error) {
+    attrs[EVENT_CONTEXT_ATTRIBUTES.errorType] = errorType(ctx.error.thrown);
+    attrs[EVENT_CONTEXT_ATTRIBUTES.errorMessage] = errorMessage(ctx.error.thrown);
+  }
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) attrs[k] = v;
+  return attrs;
+}
+
+/**
+ * Records `name` on `span` (if any) and, when logs are on, emits the log record.
+ * `bodyExtra` holds the plan's extra keys (snake_case, e.g. `response_length`).
+ */
+export function emitEvent(
+  sink: EventSink,
+  span: Span | undefined,
+  name: EventName,
+  ctx: EventContextValues,
+  extra: Attributes = {},
+  bodyExtra: Record<string, AnyValue> = {},
+): void {
+  const def = eventDefinition(name);
+  const attributes = eventAttributes(name, ctx, extra);
+  const now = Date.now();
+  span?.addEvent(name, attributes, now);
+  if (!sink.emitLogs) return;
+  const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
+  const eventContext: Record<string, AnyValue> = {
+    thread_id: ctx.threadId ?? null,
+    request_id: ctx.requestId ?? null,
+    timestamp: new Date(now).toISOString(),
+    component: def.component,
+    action: def.action,
+    duration_ms: ctx.durationMs ?? null,
+    memory_usage: ctx.memoryUsage ?? null,
+    error: ctx.error
+      ? { type: errorType(ctx.error.thrown), message: errorMessage(ctx.error.thrown) }
+      : null,
+  };
+  sink.logger.emit({
+    eventName: name,
+    timestamp: now,
+    severityNumber: SEVERITY_NUMBER[severity],
+    severityText: severity,
+    body: { event: name, context: eventContext, ...bodyExtra },
+    attributes,
+    context: span ? trace.setSpan(otelContext.active(), span) : otelContext.active(),
+  });
+}
