@@ -1,0 +1,292 @@
+/**
+ * Environment -> typed, frozen configuration.
+ *
+ * Standard `OTEL_*` variables stay with the OpenTelemetry SDK, which reads them itself
+ * (service name, resource attributes, OTLP endpoint/protocol/headers, per-signal exporters,
+ * sampler, `OTEL_LOG_LEVEL`, `OTEL_METRIC_EXPORT_INTERVAL`). This module reads only our own
+ * `LORECHAT_OTEL_*` options, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, and
+ * looks at whether an OTLP destination is configured to choose the embedded default.
+ *
+ * Every value goes through {@link readEnv}: a bad value is reported through `diag` and
+ * ignored (the default applies); nothing here throws on user input.
+ */
+import { diag } from '@opentelemetry/api';
+import { resolve } from 'node:path';
+
+/** How telemetry leaves the process. */
+export type TelemetryMode = 'auto' | 'otlp' | 'embedded';
+
+export interface LoreChatOtelConfig {
+  /**
+   * The requested mode (`LORECHAT_OTEL_MODE`). `auto` means `embedded` when no OTLP
+   * endpoint or exporter is configured through `OTEL_*` variables, `otlp` otherwise.
+   * @default 'auto'
+   */
+  readonly requestedMode: TelemetryMode;
+  /** The mode in effect after resolving `auto`. */
+  readonly mode: 'otlp' | 'embedded';
+  /**
+   * Directory of the embedded default's `traces.jsonl`, `logs.jsonl` and `metrics.jsonl`
+   * (`LORECHAT_OTEL_OUTPUT_DIR`), resolved against the working directory.
+   * @default '.lorechat/telemetry'
+   */
+  readonly outputDir: string;
+  /**
+   * Port of the embedded Prometheus scrape endpoint (`LORECHAT_OTEL_PROMETHEUS_PORT`);
+   * 0 picks a free port.
+   * @default 9464
+   */
+  readonly prometheusPort: number;
+  /**
+   * Interface the embedded Prometheus endpoint binds (`LORECHAT_OTEL_PROMETHEUS_HOST`).
+   * @default '127.0.0.1'
+   */
+  readonly prometheusHost: string;
+  /**
+   * Rotate an embedded `.jsonl` file when it would exceed this many bytes
+   * (`LORECHAT_OTEL_FILE_MAX_BYTES`).
+   * @default 52428800 (50 MiB)
+   */
+  readonly fileMaxBytes: number;
+  /**
+   * Rotated files kept per signal besides the live one (`LORECHAT_OTEL_FILE_MAX_FILES`).
+   * @default 3
+   */
+  readonly fileMaxFiles: number;
+  /**
+   * Print a readable summary (turns, spans, p50/p95 response time, tokens, errors, file
+   * locations) to stderr at shutdown (`LORECHAT_OTEL_SUMMARY`).
+   * @default true in embedded mode, false in otlp mode
+   */
+  readonly summary: boolean;
+  /**
+   * Also print every event as one JSON line `{event, context, ...}` on stdout, as the plan's
+   * structured logger did (`LORECHAT_OTEL_JSON_STDOUT`). Runs through the logs pipeline.
+   * @default false
+   */
+  readonly jsonStdout: boolean;
+  /**
+   * Upper bound for flushing every signal at exit or on SIGTERM/SIGINT
+   * (`LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS`).
+   * @default 5000
+   */
+  readonly shutdownTimeoutMs: number;
+  /**
+   * Node.js runtime metrics (event loop delay, heap, GC) and process memory/CPU
+   * (`LORECHAT_OTEL_RUNTIME_METRICS`).
+   * @default true
+   */
+  readonly runtimeMetrics: boolean;
+  /**
+   * Record the LLM metrics (token usage, GenAI client duration); spans are kept either way
+   * (`LORECHAT_OTEL_LLM_METRICS`).
+   * @default true
+   */
+  readonly llmMetrics: boolean;
+  /**
+   * Record prompts, answers, retrieved documents and query text on spans and events
+   * (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
+   * @default false
+   */
+  readonly captureMessageContent: boolean;
+  /**
+   * Truncate captured content to this many characters (`LORECHAT_OTEL_CONTENT_MAX_LENGTH`).
+   * @default 1024
+   */
+  readonly contentMaxLength: number;
+  /**
+   * Window in which a chat session counts as active for `chat.sessions.active` and
+   * `chat.memory.max` (`LORECHAT_OTEL_SESSION_WINDOW_MS`).
+   * @default 900000 (15 minutes)
+   */
+  readonly sessionWindowMs: number;
+  /**
+   * Emit the plan's events as OpenTelemetry log records (`LORECHAT_OTEL_EVENTS`).
+   * @default true
+   */
+  readonly emitEvents: boolean;
+}
+
+/** Options that can be passed in code; each overrides its environment variable. */
+export type LoreChatOtelOptions = Partial<Omit<LoreChatOtelConfig, 'mode'>>;
+
+/** Environment variables read by {@link loadConfig}, with their documentation. */
+export const ENV_VARS = {
+  LORECHAT_OTEL_MODE: 'auto | otlp | embedded',
+  LORECHAT_OTEL_OUTPUT_DIR: 'directory of the embedded .jsonl files',
+  LORECHAT_OTEL_PROMETHEUS_PORT: 'embedded Prometheus endpoint port (0 = free port)',
+  LORECHAT_OTEL_PROMETHEUS_HOST: 'embedded Prometheus endpoint interface',
+  LORECHAT_OTEL_FILE_MAX_BYTES: 'rotate a .jsonl file at this size',
+  LORECHAT_OTEL_FILE_MAX_FILES: 'rotated files kept per signal',
+  LORECHAT_OTEL_SUMMARY: 'readable summary on stderr at exit',
+  LORECHAT_OTEL_JSON_STDOUT: 'events as JSON lines on stdout',
+  LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS: 'bound for the final flush',
+  LORECHAT_OTEL_RUNTIME_METRICS: 'Node.js runtime and process metrics',
+  LORECHAT_OTEL_LLM_METRICS: 'LLM token and duration metrics',
+  LORECHAT_OTEL_CONTENT_MAX_LENGTH: 'truncation of captured content',
+  LORECHAT_OTEL_SESSION_WINDOW_MS: 'active-session window',
+  LORECHAT_OTEL_EVENTS: 'plan events as log records',
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'capture prompts, answers, documents',
+} as const;
+
+export const DEFAULTS = {
+  requestedMode: 'auto',
+  outputDir: '.lorechat/telemetry',
+  prometheusPort: 9464,
+  prometheusHost: '127.0.0.1',
+  fileMaxBytes: 50 * 1024 * 1024,
+  fileMaxFiles: 3,
+  jsonStdout: false,
+  shutdownTimeoutMs: 5000,
+  runtimeMetrics: true,
+  llmMetrics: true,
+  captureMessageContent: false,
+  contentMaxLength: 1024,
+  sessionWindowMs: 15 * 60 * 1000,
+  emitEvents: true,
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A parser answers a value, or `undefined` with what it expected. */
+export type EnvParser<T> = (raw: string) => { value: T } | { expected: string };
+
+/**
+ * The one place environment values are parsed. Unset or empty: `undefined`. Invalid: a
+ * `diag` warning naming the variable, the value and what was expected, then `undefined`,
+ * so the caller's default applies.
+ */
+export function readEnv<T>(env: Env, name: string, parse: EnvParser<T>): T | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = parse(raw);
+  if ('value' in parsed) return parsed.value;
+  diag.warn(`lorechat-otel: ignoring ${name}=${JSON.stringify(raw)}: expected ${parsed.expected}`);
+  return undefined;
+}
+
+export const parseBoolean: EnvParser<boolean> = (raw) => {
+  const v = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return { value: true };
+  if (['false', '0', 'no', 'off'].includes(v)) return { value: false };
+  return { expected: 'true or false' };
+};
+
+export function parseInteger(min: number, max: number): EnvParser<number> {
+  return (raw) => {
+    const n = /^[+]?\d+$/.test(raw) ? Number(raw) : NaN;
+    return Number.isSafeInteger(n) && n >= min && n <= max
+      ? { value: n }
+      : { expected: `an integer from ${min} to ${max}` };
+  };
+}
+
+export function parseOneOf<const T extends string>(values: readonly T[]): EnvParser<T> {
+  return (raw) => {
+    const v = raw.toLowerCase();
+    const found = values.find((x) => x === v);
+    return found !== undefined ? { value: found } : { expected: `one of ${values.join(', ')}` };
+  };
+}
+
+export const parseString: EnvParser<string> = (raw) => ({ value: raw });
+
+/**
+ * `OTEL_*` variables that configure an OTLP destination: when any is set, `auto` mode
+ * exports over OTLP instead of using the embedded default.
+ */
+export const OTLP_DESTINATION_ENV_VARS = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_METRICS_EXPORTER',
+  'OTEL_LOGS_EXPORTER',
+] as const;
+
+/** Whether the environment configures where OTLP telemetry goes. */
+export function hasOtlpDestination(env: Env): boolean {
+  return OTLP_DESTINATION_ENV_VARS.some((name) => (env[name]?.trim() ?? '') !== '');
+}
+
+const MAX_PORT = 65_535;
+const MAX_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * Reads the configuration from `env` (default `process.env`); `options` passed in code win
+ * over the environment. The result is frozen.
+ */
+export function loadConfig(
+  options: LoreChatOtelOptions = {},
+  env: Env = process.env,
+): LoreChatOtelConfig {
+  const requestedMode =
+    options.requestedMode ??
+    readEnv(env, 'LORECHAT_OTEL_MODE', parseOneOf(['auto', 'otlp', 'embedded'] as const)) ??
+    DEFAULTS.requestedMode;
+  const mode =
+    requestedMode === 'auto' ? (hasOtlpDestination(env) ? 'otlp' : 'embedded') : requestedMode;
+
+  const outputDir =
+    options.outputDir ??
+    readEnv(env, 'LORECHAT_OTEL_OUTPUT_DIR', parseString) ??
+    DEFAULTS.outputDir;
+
+  const config: LoreChatOtelConfig = {
+    requestedMode,
+    mode,
+    outputDir: resolve(outputDir),
+    prometheusPort:
+      options.prometheusPort ??
+      readEnv(env, 'LORECHAT_OTEL_PROMETHEUS_PORT', parseInteger(0, MAX_PORT)) ??
+      DEFAULTS.prometheusPort,
+    prometheusHost:
+      options.prometheusHost ??
+      readEnv(env, 'LORECHAT_OTEL_PROMETHEUS_HOST', parseString) ??
+      DEFAULTS.prometheusHost,
+    fileMaxBytes:
+      options.fileMaxBytes ??
+      readEnv(env, 'LORECHAT_OTEL_FILE_MAX_BYTES', parseInteger(1024, Number.MAX_SAFE_INTEGER)) ??
+      DEFAULTS.fileMaxBytes,
+    fileMaxFiles:
+      options.fileMaxFiles ??
+      readEnv(env, 'LORECHAT_OTEL_FILE_MAX_FILES', parseInteger(0, 100)) ??
+      DEFAULTS.fileMaxFiles,
+    summary:
+      options.summary ?? readEnv(env, 'LORECHAT_OTEL_SUMMARY', parseBoolean) ?? mode === 'embedded',
+    jsonStdout:
+      options.jsonStdout ??
+      readEnv(env, 'LORECHAT_OTEL_JSON_STDOUT', parseBoolean) ??
+      DEFAULTS.jsonStdout,
+    shutdownTimeoutMs:
+      options.shutdownTimeoutMs ??
+      readEnv(env, 'LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS', parseInteger(1, MAX_TIMEOUT_MS)) ??
+      DEFAULTS.shutdownTimeoutMs,
+    runtimeMetrics:
+      options.runtimeMetrics ??
+      readEnv(env, 'LORECHAT_OTEL_RUNTIME_METRICS', parseBoolean) ??
+      DEFAULTS.runtimeMetrics,
+    llmMetrics:
+      options.llmMetrics ??
+      readEnv(env, 'LORECHAT_OTEL_LLM_METRICS', parseBoolean) ??
+      DEFAULTS.llmMetrics,
+    captureMessageContent:
+      options.captureMessageContent ??
+      readEnv(env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', parseBoolean) ??
+      DEFAULTS.captureMessageContent,
+    contentMaxLength:
+      options.contentMaxLength ??
+      readEnv(env, 'LORECHAT_OTEL_CONTENT_MAX_LENGTH', parseInteger(1, 1_000_000)) ??
+      DEFAULTS.contentMaxLength,
+    sessionWindowMs:
+      options.sessionWindowMs ??
+      readEnv(env, 'LORECHAT_OTEL_SESSION_WINDOW_MS', parseInteger(1000, 7 * 24 * 3600 * 1000)) ??
+      DEFAULTS.sessionWindowMs,
+    emitEvents:
+      options.emitEvents ??
+      readEnv(env, 'LORECHAT_OTEL_EVENTS', parseBoolean) ??
+      DEFAULTS.emitEvents,
+  };
+  return Object.freeze(config);
+}
