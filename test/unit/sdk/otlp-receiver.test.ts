@@ -5,6 +5,7 @@ import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-log
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import {
   JsonLogsSerializer,
   JsonMetricsSerializer,
@@ -168,7 +169,10 @@ describe('OtlpReceiver', () => {
   it('records spans sent as gzip protobuf with hex ids, parentage, attributes, events, status, resource and scope', async () => {
     const spans = makeSpans();
     const result = await exportWith(
-      new ProtoTraceExporter({ url: `${receiver.url}/v1/traces`, compression: 'gzip' }),
+      new ProtoTraceExporter({
+        url: `${receiver.url}/v1/traces`,
+        compression: CompressionAlgorithm.GZIP,
+      }),
       spans,
     );
     expect(result.code).toBe(0);
