@@ -1,0 +1,122 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { type Turn, writeTelemetry } from '../unit/analysis/telemetry-fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const T0 = Date.parse('2025-03-10T10:00:00Z');
+const MIN = 60_000;
+const ARTIFACTS = resolve('test-results');
+
+const turnsOf = (minute: number): Turn[] =>
+  Array.from({ length: 4 + (minute % 3) }, (_, i) => ({
+    seconds: [0.08, 0.3, 0.7, 1.4, 2.6, 0.4][i] ?? 0.5,
+    fingerprint: `fp-${i % 3}`,
+    inputTokens: 180 + minute * 10,
+    outputTokens: 60,
+    searchSeconds: 0.2 + minute * 0.05,
+    nodeSeconds: { retrieve: 0.2, generate: 0.6 },
+    ...(minute === 7 && i === 0 ? { status: 'error' as const, llmError: 'RateLimitError' } : {}),
+  }));
+
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lorechat-report-'));
+  await writeTelemetry(join(dir, 'telemetry'), {
+    start: T0,
+    interval: MIN,
+    turns: Array.from({ length: 12 }, (_, m) => turnsOf(m)),
+    memoryMax: Array.from({ length: 12 }, (_, m) => 2e6 + m * 3e5),
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('HTML report', () => {
+  it('renders every chart offline in headless Chromium without console errors', async () => {
+    const out = join(dir, 'report.html');
+    const stderr: string[] = [];
+    const code = await runCli(['report', '--files', join(dir, 'telemetry'), '--out', out], {
+      stdout: () => {},
+      stderr: (t) => void stderr.push(t),
+      env: {},
+      now: () => T0 + 3_600_000,
+    });
+    expect(code, stderr.join('')).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fastly)/);
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`file://${out}`);
+      await page.waitForFunction(() =>
+        Array.isArray((window as unknown as { __reportCharts?: string[] }).__reportCharts),
+      );
+      const charts = await page.evaluate(() => {
+        const w = window as unknown as {
+          __reportCharts: string[];
+          echarts: { getInstanceByDom(el: Element): unknown };
+        };
+        return w.__reportCharts.map((id) => {
+          const el = document.getElementById(id) as HTMLElement;
+          const canvas = el.querySelector('canvas');
+          return {
+            id,
+            instance: w.echarts.getInstanceByDom(el) !== undefined,
+            width: canvas?.getBoundingClientRect().width ?? 0,
+            height: canvas?.getBoundingClientRect().height ?? 0,
+          };
+        });
+      });
+      expect(charts.map((c) => c.id)).toEqual(
+        expect.arrayContaining([
+          'chart-response-distribution',
+          'chart-memory',
+          'chart-errors',
+          'chart-tokens',
+          'chart-token-rate',
+          'chart-trend-response_time_p95',
+          'chart-trend-throughput',
+          'chart-trend-memory_max',
+          'chart-anomaly-response_time_p95',
+        ]),
+      );
+      for (const c of charts) {
+        expect(c.instance, c.id).toBe(true);
+        expect(c.width, c.id).toBeGreaterThan(100);
+        expect(c.height, c.id).toBeGreaterThan(100);
+      }
+      expect(await page.locator('.recs li').count()).toBeGreaterThan(0);
+      expect(await page.textContent('body')).toContain('Consider implementing token usage caching');
+      expect(problems).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'analysis-report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
