@@ -103,6 +103,19 @@ export class OfflineChatModel extends BaseChatModel<OfflineChatModelCallOptions,
     };
   }
 
+  override _combineLLMOutput(
+    ...outputs: (Record<string, unknown> | undefined)[]
+  ): Record<string, unknown> {
+    const total = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    for (const output of outputs) {
+      const usage = output?.tokenUsage as Partial<typeof total> | undefined;
+      total.promptTokens += usage?.promptTokens ?? 0;
+      total.completionTokens += usage?.completionTokens ?? 0;
+      total.totalTokens += usage?.totalTokens ?? 0;
+    }
+    return { tokenUsage: total, model_name: this.model };
+  }
+
   /**
    * Per-request control travels in the run's `configurable` (see request-control.ts). LangChain
    * strips `configurable` from the call options a model sees, so translate it here, where the

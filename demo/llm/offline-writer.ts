@@ -115,8 +115,11 @@ function writeAnswer(
   documents.forEach((doc, d) => {
     sentences(doc.text).forEach((sentence, s) => {
       // A sentence "knows" its document's title: "the city" in the Emberfall entry is Emberfall.
-      const known = new Set([...contentTerms(sentence), ...contentTerms(doc.title)]);
-      const score = [...terms].filter((t) => known.has(t)).length;
+      const titleTerms = contentTerms(doc.title);
+      const known = new Set([...contentTerms(sentence), ...titleTerms]);
+      // Ties go to the document the question is about (its title matches).
+      const titleBonus = titleTerms.some((t) => terms.has(t)) ? 0.5 : 0;
+      const score = [...terms].filter((t) => known.has(t)).length + titleBonus;
       if (contentTerms(sentence).every((t) => !terms.has(t))) return;
       if (score > 0) scored.push({ sentence, doc: d, score, order: d * 100 + s });
     });

@@ -1,5 +1,5 @@
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
-import { contentTerms, fnv1a } from '../text.js';
+import { contentTerms, fnv1a, words } from '../text.js';
 
 export interface HashingEmbeddingsParams extends EmbeddingsParams {
   /** Vector dimension. @default 384 */
@@ -42,10 +42,18 @@ export class HashingEmbeddings extends Embeddings {
       const sign = (h & 0x80000000) === 0 ? 1 : -1;
       vector[h % this.dimensions]! += sign * weight;
     };
-    for (const term of contentTerms(text)) {
-      add(`w:${term}`, 1);
+    // Sublinear term frequency: a document that names its subject twice is more about it.
+    const counts = new Map<string, number>();
+    for (const w of words(text)) {
+      const [term] = contentTerms(w);
+      if (term !== undefined) counts.set(term, (counts.get(term) ?? 0) + 1);
+    }
+    for (const [term, tf] of counts) {
+      const weight = 1 + Math.log(tf);
+      add(`w:${term}`, weight);
       const padded = ` ${term} `;
-      for (let i = 0; i + 3 <= padded.length; i++) add(`c:${padded.slice(i, i + 3)}`, 0.3);
+      for (let i = 0; i + 3 <= padded.length; i++)
+        add(`c:${padded.slice(i, i + 3)}`, 0.15 * weight);
     }
     const norm = Math.hypot(...vector);
     return norm === 0 ? vector : vector.map((v) => v / norm);

@@ -48,7 +48,13 @@ export class LoreVectorStore extends VectorStore {
   }
 
   async addDocuments(documents: DocumentInterface[], options?: LoreAddOptions): Promise<string[]> {
-    const vectors = await this.embeddings.embedDocuments(documents.map((d) => d.pageContent));
+    // The title is part of what a document is about ("Emberfall" for a text that says "the city").
+    const vectors = await this.embeddings.embedDocuments(
+      documents.map((d) => {
+        const title: unknown = d.metadata.title;
+        return typeof title === 'string' && title ? `${title}\n${d.pageContent}` : d.pageContent;
+      }),
+    );
     return this.addVectors(vectors, documents, options);
   }
 
