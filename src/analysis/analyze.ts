@@ -98,7 +98,10 @@ const COMPONENT_OF: ReadonlyMap<string, string> = new Map(EVENTS.map((e) => [e.n
 
 export function popularQueries(events: readonly TelemetryEvent[], top: number): PopularQuery[] {
   const messages = events.filter((e) => e.name === EVENT_CHAT_MESSAGE && e.fingerprint);
-  const basis = messages.length > 0 ? messages : events.filter((e) => e.name === EVENT_CHAT_COMPLETE && e.fingerprint);
+  const basis =
+    messages.length > 0
+      ? messages
+      : events.filter((e) => e.name === EVENT_CHAT_COMPLETE && e.fingerprint);
   const counts = new Map<string, { count: number; query?: string }>();
   for (const e of basis) {
     const fp = e.fingerprint as string;
@@ -181,25 +184,43 @@ export async function analyze(
     const m = source.metrics;
     progress(`reading metrics from ${m.description}`);
     const [rt, ops, errs, tokens] = await Promise.all([
-      m.histogramIncrease({ metric: metricDefinition(METRIC_CHAT_RESPONSE_TIME), by: [METRIC_ATTR_STATUS] }, range),
-      m.counterIncrease({ metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] }, range),
-      m.counterIncrease(
-        { metric: metricDefinition(METRIC_LORECHAT_ERRORS), by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL] },
+      m.histogramIncrease(
+        { metric: metricDefinition(METRIC_CHAT_RESPONSE_TIME), by: [METRIC_ATTR_STATUS] },
         range,
       ),
-      m.counterIncrease({ metric: metricDefinition(METRIC_LLM_TOKEN_USAGE), by: [METRIC_ATTR_MODEL, METRIC_ATTR_TYPE] }, range),
+      m.counterIncrease(
+        { metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] },
+        range,
+      ),
+      m.counterIncrease(
+        {
+          metric: metricDefinition(METRIC_LORECHAT_ERRORS),
+          by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL],
+        },
+        range,
+      ),
+      m.counterIncrease(
+        {
+          metric: metricDefinition(METRIC_LLM_TOKEN_USAGE),
+          by: [METRIC_ATTR_MODEL, METRIC_ATTR_TYPE],
+        },
+        range,
+      ),
     ]);
     const all = mergeHistograms(rt)[0];
     totalRequests = Math.round(all?.count ?? 0);
     failedRequests = Math.round(
-      rt.filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR).reduce((acc, s) => acc + (s.points[0]?.count ?? 0), 0),
+      rt
+        .filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR)
+        .reduce((acc, s) => acc + (s.points[0]?.count ?? 0), 0),
     );
     if (all && all.count > 0) {
       avg = all.sum / all.count;
       p95 = histogramQuantile(0.95, all.buckets);
       buckets = [...all.buckets];
     }
-    const value = (s: { points: ReadonlyArray<readonly [number, number]> }) => s.points[0]?.[1] ?? 0;
+    const value = (s: { points: ReadonlyArray<readonly [number, number]> }) =>
+      s.points[0]?.[1] ?? 0;
     const errorsOf = new Map<string, number>();
     for (const s of errs) {
       const c = s.labels[METRIC_ATTR_COMPONENT] ?? '';
@@ -217,27 +238,41 @@ export async function analyze(
         const component = s.labels[METRIC_ATTR_COMPONENT] ?? '';
         const operations = opsOf.get(component) ?? 0;
         const errors = Math.round(value(s));
-        return { component, errorType: s.labels[ERROR_TYPE_LABEL] || 'unknown', errors, rate: operations > 0 ? errors / operations : 0 };
+        return {
+          component,
+          errorType: s.labels[ERROR_TYPE_LABEL] || 'unknown',
+          errors,
+          rate: operations > 0 ? errors / operations : 0,
+        };
       });
     tokenUsage = tokens
-      .map((s) => ({ model: s.labels[METRIC_ATTR_MODEL] ?? '', type: s.labels[METRIC_ATTR_TYPE] ?? '', tokens: Math.round(value(s)) }))
+      .map((s) => ({
+        model: s.labels[METRIC_ATTR_MODEL] ?? '',
+        type: s.labels[METRIC_ATTR_TYPE] ?? '',
+        tokens: Math.round(value(s)),
+      }))
       .filter((t) => t.tokens > 0);
   }
 
   if ((!source.metrics || totalRequests === 0) && events && events.length > 0) {
     basis = 'events';
-    if (source.metrics) notes.push('the metrics hold no chat turns in the range: figures come from the log events');
+    if (source.metrics)
+      notes.push('the metrics hold no chat turns in the range: figures come from the log events');
     const starts = events.filter((e) => e.name === EVENT_CHAT_START);
     const completes = events.filter((e) => e.name === EVENT_CHAT_COMPLETE);
     totalRequests = starts.length > 0 ? starts.length : completes.length;
     failedRequests = completes.filter((e) => e.context.error).length;
-    const durations = completes.map((e) => e.context.durationMs).filter((d): d is number => d !== undefined).map((d) => d / 1000);
+    const durations = completes
+      .map((e) => e.context.durationMs)
+      .filter((d): d is number => d !== undefined)
+      .map((d) => d / 1000);
     if (durations.length > 0) {
       avg = mean(durations);
       p95 = quantile(durations, 0.95);
     }
     ({ byComponent, byType } = errorsFromEvents(events));
-    if (tokenUsage.length === 0) notes.push('token usage comes from metrics only (llm_token_usage_total)');
+    if (tokenUsage.length === 0)
+      notes.push('token usage comes from metrics only (llm_token_usage_total)');
   }
 
   if (totalRequests === 0 && (!events || events.length === 0)) {

@@ -8,7 +8,8 @@ export const EXIT_RUNTIME = 1 as const;
 export const EXIT_USAGE = 2 as const;
 export const EXIT_NO_DATA = 3 as const;
 
-export type ExitCode = typeof EXIT_OK | typeof EXIT_RUNTIME | typeof EXIT_USAGE | typeof EXIT_NO_DATA;
+export type ExitCode =
+  typeof EXIT_OK | typeof EXIT_RUNTIME | typeof EXIT_USAGE | typeof EXIT_NO_DATA;
 
 export class AnalysisError extends Error {
   override readonly name: string = 'AnalysisError';

@@ -20,7 +20,14 @@ import {
   STATUS_ERROR,
 } from '../semconv.js';
 import { UsageError } from './errors.js';
-import type { HistogramSeries, HistogramStep, Labels, MetricsReader, Series, StepRange } from './sources/types.js';
+import type {
+  HistogramSeries,
+  HistogramStep,
+  Labels,
+  MetricsReader,
+  Series,
+  StepRange,
+} from './sources/types.js';
 import { type Bucket, histogramQuantile } from './stats.js';
 
 export type Point = readonly [number, number];
@@ -50,12 +57,18 @@ export function mergeHistograms(series: readonly HistogramSeries[]): HistogramSt
       t,
       sum: a.sum,
       count: a.count,
-      buckets: [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([le, count]): Bucket => ({ le, count })),
+      buckets: [...a.buckets.entries()]
+        .sort((x, y) => x[0] - y[0])
+        .map(([le, count]): Bucket => ({ le, count })),
     }));
 }
 
 /** Point-wise ratio; steps where the denominator is zero or missing are dropped. */
-export function ratio(num: readonly Point[], den: readonly Point[], absentNumeratorIsZero = true): Point[] {
+export function ratio(
+  num: readonly Point[],
+  den: readonly Point[],
+  absentNumeratorIsZero = true,
+): Point[] {
   const n = new Map(num);
   const out: Point[] = [];
   for (const [t, d] of den) {
@@ -67,8 +80,15 @@ export function ratio(num: readonly Point[], den: readonly Point[], absentNumera
 
 const def = (name: MetricName) => metricDefinition(name);
 
-async function histogram(reader: MetricsReader, name: MetricName, range: StepRange, where?: Labels) {
-  return mergeHistograms(await reader.histogramIncrease({ metric: def(name), by: [], where }, range));
+async function histogram(
+  reader: MetricsReader,
+  name: MetricName,
+  range: StepRange,
+  where?: Labels,
+) {
+  return mergeHistograms(
+    await reader.histogramIncrease({ metric: def(name), by: [], where }, range),
+  );
 }
 
 export interface Indicator {
@@ -92,7 +112,8 @@ const responseQuantile = (q: number) => async (reader: MetricsReader, range: Ste
 export const INDICATORS: readonly Indicator[] = [
   {
     id: 'response_time_p95',
-    description: '95th percentile of chat response time (histogram_quantile over chat_response_time_seconds)',
+    description:
+      '95th percentile of chat response time (histogram_quantile over chat_response_time_seconds)',
     unit: 's',
     inputs: [METRIC_CHAT_RESPONSE_TIME],
     higherIsWorse: true,
@@ -133,7 +154,8 @@ export const INDICATORS: readonly Indicator[] = [
   },
   {
     id: 'error_rate',
-    description: 'share of chat turns that failed (status="error" in chat_response_time_seconds_count)',
+    description:
+      'share of chat turns that failed (status="error" in chat_response_time_seconds_count)',
     unit: 'ratio',
     inputs: [METRIC_CHAT_RESPONSE_TIME],
     higherIsWorse: true,
@@ -145,14 +167,17 @@ export const INDICATORS: readonly Indicator[] = [
       const count = (s: HistogramSeries): Point[] => s.points.map((p): Point => [p.t, p.count]);
       const total = sumSeries(byStatus.map((s) => ({ labels: s.labels, points: count(s) })));
       const errors = sumSeries(
-        byStatus.filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR).map((s) => ({ labels: s.labels, points: count(s) })),
+        byStatus
+          .filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR)
+          .map((s) => ({ labels: s.labels, points: count(s) })),
       );
       return ratio(errors, total);
     },
   },
   {
     id: 'llm_error_rate',
-    description: 'share of LLM calls that failed (lorechat_errors_total / lorechat_operations_total, component="llm")',
+    description:
+      'share of LLM calls that failed (lorechat_errors_total / lorechat_operations_total, component="llm")',
     unit: 'ratio',
     inputs: [METRIC_LORECHAT_ERRORS, METRIC_LORECHAT_OPERATIONS],
     higherIsWorse: true,
@@ -172,7 +197,10 @@ export const INDICATORS: readonly Indicator[] = [
     inputs: [METRIC_CHAT_MEMORY_MAX],
     higherIsWorse: true,
     async evaluate(reader, range) {
-      const series = await reader.gauge({ metric: def(METRIC_CHAT_MEMORY_MAX), by: [], reduce: 'max' }, range);
+      const series = await reader.gauge(
+        { metric: def(METRIC_CHAT_MEMORY_MAX), by: [], reduce: 'max' },
+        range,
+      );
       return series.flatMap((s) => s.points).sort((a, b) => a[0] - b[0]);
     },
   },
@@ -195,18 +223,26 @@ export const INDICATORS: readonly Indicator[] = [
     inputs: [METRIC_LLM_TOKEN_USAGE],
     higherIsWorse: true,
     async evaluate(reader, range) {
-      const series = await reader.counterIncrease({ metric: def(METRIC_LLM_TOKEN_USAGE), by: [] }, range);
+      const series = await reader.counterIncrease(
+        { metric: def(METRIC_LLM_TOKEN_USAGE), by: [] },
+        range,
+      );
       return sumSeries(series).map(([t, v]): Point => [t, v / (range.step / 60_000)]);
     },
   },
   {
     id: 'vector_search_avg',
-    description: 'average similarity-search duration (vector_store_operation_duration_seconds, operation="search")',
+    description:
+      'average similarity-search duration (vector_store_operation_duration_seconds, operation="search")',
     unit: 's',
     inputs: [METRIC_VECTOR_STORE_OPERATION_DURATION],
     higherIsWorse: true,
     async evaluate(reader, range) {
-      return (await histogram(reader, METRIC_VECTOR_STORE_OPERATION_DURATION, range, { [METRIC_ATTR_OPERATION]: 'search' }))
+      return (
+        await histogram(reader, METRIC_VECTOR_STORE_OPERATION_DURATION, range, {
+          [METRIC_ATTR_OPERATION]: 'search',
+        })
+      )
         .filter((p) => p.count > 0)
         .map((p): Point => [p.t, p.sum / p.count]);
     },
@@ -218,7 +254,10 @@ export const INDICATORS: readonly Indicator[] = [
     inputs: [METRIC_CHAT_SESSIONS_ACTIVE],
     higherIsWorse: false,
     async evaluate(reader, range) {
-      const series = await reader.gauge({ metric: def(METRIC_CHAT_SESSIONS_ACTIVE), by: [], reduce: 'max' }, range);
+      const series = await reader.gauge(
+        { metric: def(METRIC_CHAT_SESSIONS_ACTIVE), by: [], reduce: 'max' },
+        range,
+      );
       return series.flatMap((s) => s.points).sort((a, b) => a[0] - b[0]);
     },
   },
@@ -227,7 +266,9 @@ export const INDICATORS: readonly Indicator[] = [
 export function indicator(id: string): Indicator {
   const found = INDICATORS.find((i) => i.id === id);
   if (!found) {
-    throw new UsageError(`unknown metric "${id}"; known metrics: ${INDICATORS.map((i) => i.id).join(', ')}`);
+    throw new UsageError(
+      `unknown metric "${id}"; known metrics: ${INDICATORS.map((i) => i.id).join(', ')}`,
+    );
   }
   return found;
 }

@@ -11,7 +11,13 @@
  *   more than 2 standard deviations from the window's mean (z-score).
  */
 import { metricDefinition } from '../catalogue/index.js';
-import { ATTR_ERROR_TYPE, METRIC_ATTR_COMPONENT, METRIC_CHAT_RESPONSE_TIME, METRIC_LORECHAT_ERRORS, METRIC_LORECHAT_OPERATIONS } from '../semconv.js';
+import {
+  ATTR_ERROR_TYPE,
+  METRIC_ATTR_COMPONENT,
+  METRIC_CHAT_RESPONSE_TIME,
+  METRIC_LORECHAT_ERRORS,
+  METRIC_LORECHAT_OPERATIONS,
+} from '../semconv.js';
 import { type ComponentErrors, type ErrorTypeCount, errorsFromEvents } from './analyze.js';
 import { type Point, indicator, mergeHistograms } from './indicators.js';
 import { promLabelName } from './sources/otlp-json.js';
@@ -21,7 +27,15 @@ import { formatDuration } from './time.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+export const WEEKDAYS = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+] as const;
 
 export interface PatternOptions {
   readonly usageWindow: number;
@@ -80,7 +94,11 @@ export interface AnomalySeries {
   readonly mean: number;
   readonly stddev: number;
   readonly series: readonly Point[];
-  readonly anomalies: ReadonlyArray<{ readonly at: string; readonly value: number; readonly z: number }>;
+  readonly anomalies: ReadonlyArray<{
+    readonly at: string;
+    readonly value: number;
+    readonly z: number;
+  }>;
 }
 
 export interface PatternsResult {
@@ -88,7 +106,10 @@ export interface PatternsResult {
   readonly source: string;
   readonly patterns: readonly Pattern[];
   readonly usage: UsageProfile | null;
-  readonly errors: { readonly byComponent: readonly ComponentErrors[]; readonly byType: readonly ErrorTypeCount[] } | null;
+  readonly errors: {
+    readonly byComponent: readonly ComponentErrors[];
+    readonly byType: readonly ErrorTypeCount[];
+  } | null;
   readonly performance: readonly AnomalySeries[];
   readonly notes: readonly string[];
 }
@@ -96,7 +117,10 @@ export interface PatternsResult {
 /** Usage peaks from hourly request counts `[t, count]`, t = end of the hour (UTC-aligned). */
 export function detectUsagePatterns(
   hourly: readonly Point[],
-  options: Pick<PatternOptions, 'minConfidence' | 'hourPeakFactor' | 'weekdayPeakFactor' | 'minDays' | 'minWeeks'>,
+  options: Pick<
+    PatternOptions,
+    'minConfidence' | 'hourPeakFactor' | 'weekdayPeakFactor' | 'minDays' | 'minWeeks'
+  >,
 ): { patterns: Pattern[]; profile: UsageProfile; notes: string[] } {
   const days = new Map<number, number[]>();
   for (const [t, v] of hourly) {
@@ -157,7 +181,7 @@ export function detectUsagePatterns(
             peakDays: hourPeaks[h] ?? 0,
             activeDays: active.length,
             meanRequests: profile.hourOfDay[h] ?? 0,
-            meanHourlyRequests: mean(profile.hourOfDay as number[]),
+            meanHourlyRequests: mean(profile.hourOfDay),
           },
         });
       }
@@ -173,7 +197,12 @@ export function detectUsagePatterns(
           description: `peak weekday ${WEEKDAYS[d]} (UTC)`,
           score: c,
           scoreName: 'confidence',
-          details: { weekday: WEEKDAYS[d] ?? '', peakWeeks: weekdayPeaks[d] ?? 0, activeWeeks: weeks.size, meanRequests: profile.weekday[d] ?? 0 },
+          details: {
+            weekday: WEEKDAYS[d] ?? '',
+            peakWeeks: weekdayPeaks[d] ?? 0,
+            activeWeeks: weeks.size,
+            meanRequests: profile.weekday[d] ?? 0,
+          },
         });
       }
     });
@@ -216,7 +245,12 @@ export function detectErrorPatterns(
 }
 
 /** Steps whose value deviates from the mean by more than `threshold` standard deviations. */
-export function detectAnomalies(metric: string, series: readonly Point[], threshold: number, step: number): AnomalySeries {
+export function detectAnomalies(
+  metric: string,
+  series: readonly Point[],
+  threshold: number,
+  step: number,
+): AnomalySeries {
   const values = series.map(([, v]) => v);
   const z = zScores(values);
   return {
@@ -265,17 +299,35 @@ export async function patterns(
     progress(`error patterns over ${formatDuration(o.errorWindow)}`);
     const range = { start: end, end, step: o.errorWindow };
     const [ops, errs] = await Promise.all([
-      m.counterIncrease({ metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] }, range),
-      m.counterIncrease({ metric: metricDefinition(METRIC_LORECHAT_ERRORS), by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL] }, range),
+      m.counterIncrease(
+        { metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] },
+        range,
+      ),
+      m.counterIncrease(
+        {
+          metric: metricDefinition(METRIC_LORECHAT_ERRORS),
+          by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL],
+        },
+        range,
+      ),
     ]);
     const v = (s: { points: ReadonlyArray<readonly [number, number]> }) => s.points[0]?.[1] ?? 0;
     const opsOf = new Map(ops.map((s) => [s.labels[METRIC_ATTR_COMPONENT] ?? '', v(s)]));
     const errOf = new Map<string, number>();
-    for (const s of errs) errOf.set(s.labels[METRIC_ATTR_COMPONENT] ?? '', (errOf.get(s.labels[METRIC_ATTR_COMPONENT] ?? '') ?? 0) + v(s));
+    for (const s of errs)
+      errOf.set(
+        s.labels[METRIC_ATTR_COMPONENT] ?? '',
+        (errOf.get(s.labels[METRIC_ATTR_COMPONENT] ?? '') ?? 0) + v(s),
+      );
     errors = {
       byComponent: [...opsOf.entries()].map(([component, operations]) => {
         const e = errOf.get(component) ?? 0;
-        return { component, operations: Math.round(operations), errors: Math.round(e), rate: operations > 0 ? e / operations : 0 };
+        return {
+          component,
+          operations: Math.round(operations),
+          errors: Math.round(e),
+          rate: operations > 0 ? e / operations : 0,
+        };
       }),
       byType: errs
         .filter((s) => v(s) > 0)
@@ -291,21 +343,38 @@ export async function patterns(
         }),
     };
   } else if (source.events) {
-    notes.push('no metrics source: usage and performance patterns need metrics; error patterns come from events');
+    notes.push(
+      'no metrics source: usage and performance patterns need metrics; error patterns come from events',
+    );
     const events = await source.events.events({ start: end - o.errorWindow, end });
     errors = errorsFromEvents(events);
   }
-  if (errors) found.push(...detectErrorPatterns(errors, o.errorThreshold, formatDuration(o.errorWindow)));
+  if (errors)
+    found.push(...detectErrorPatterns(errors, o.errorThreshold, formatDuration(o.errorWindow)));
 
   if (source.metrics) {
-    const start = Math.max(end - o.performanceWindow, options.extent?.start ?? Number.NEGATIVE_INFINITY);
+    const start = Math.max(
+      end - o.performanceWindow,
+      options.extent?.start ?? Number.NEGATIVE_INFINITY,
+    );
     const span = end - start;
-    const step = o.performanceStep ?? Math.max(1000, Math.min(5 * 60_000, Math.round(span / 48 / 1000) * 1000));
+    const floor = (await source.metrics.resolution?.()) ?? 1000;
+    const step =
+      o.performanceStep ??
+      Math.max(floor, Math.min(5 * 60_000, Math.round(span / 48 / 1000) * 1000));
     for (const id of ['response_time_p95', 'vector_search_avg']) {
-      progress(`performance anomalies of ${id} over ${formatDuration(span)} at ${formatDuration(step)}`);
-      const series = await indicator(id).evaluate(source.metrics, { start: end - Math.floor(span / step) * step + step, end, step });
+      progress(
+        `performance anomalies of ${id} over ${formatDuration(span)} at ${formatDuration(step)}`,
+      );
+      const series = await indicator(id).evaluate(source.metrics, {
+        start: end - Math.floor(span / step) * step + step,
+        end,
+        step,
+      });
       if (series.length < o.minAnomalyPoints) {
-        notes.push(`${id}: ${series.length} steps with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`);
+        notes.push(
+          `${id}: ${series.length} steps with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`,
+        );
         if (series.length === 0) continue;
       }
       const a = detectAnomalies(id, series, o.deviationThreshold, step);
@@ -317,11 +386,27 @@ export async function patterns(
             description: `${id} ${x.z > 0 ? 'spike' : 'drop'} at ${x.at}: ${x.value.toFixed(3)} vs mean ${a.mean.toFixed(3)} (z = ${x.z.toFixed(2)})`,
             score: Math.abs(x.z),
             scoreName: 'z_score',
-            details: { metric: id, at: x.at, value: x.value, mean: a.mean, stddev: a.stddev, z: x.z, step: a.step },
+            details: {
+              metric: id,
+              at: x.at,
+              value: x.value,
+              mean: a.mean,
+              stddev: a.stddev,
+              z: x.z,
+              step: a.step,
+            },
           });
         }
       }
     }
   }
-  return { to: new Date(end).toISOString(), source: source.describe(), patterns: found, usage, errors, performance, notes };
+  return {
+    to: new Date(end).toISOString(),
+    source: source.describe(),
+    patterns: found,
+    usage,
+    errors,
+    performance,
+    notes,
+  };
 }

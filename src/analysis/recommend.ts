@@ -5,7 +5,14 @@
  * slow graph nodes). Each recommendation carries the numbers that triggered it.
  */
 import { metricDefinition } from '../catalogue/index.js';
-import { METRIC_ATTR_NODE_NAME, METRIC_ATTR_OPERATION, METRIC_ATTR_STATUS, METRIC_GRAPH_NODE_DURATION, METRIC_VECTOR_STORE_OPERATIONS, STATUS_ERROR } from '../semconv.js';
+import {
+  METRIC_ATTR_NODE_NAME,
+  METRIC_ATTR_OPERATION,
+  METRIC_ATTR_STATUS,
+  METRIC_GRAPH_NODE_DURATION,
+  METRIC_VECTOR_STORE_OPERATIONS,
+  STATUS_ERROR,
+} from '../semconv.js';
 import { NoDataError } from './errors.js';
 import { type Point, indicator } from './indicators.js';
 import type { MetricsReader, Progress, TimeWindow } from './sources/types.js';
@@ -67,7 +74,10 @@ export function growthRate(series: readonly Point[]): number | null {
   if (series.length < 3) return null;
   const t0 = series[0]?.[0] ?? 0;
   const xs = series.map(([t]) => t - t0);
-  const fit = linearRegression(xs, series.map(([, v]) => v));
+  const fit = linearRegression(
+    xs,
+    series.map(([, v]) => v),
+  );
   const first = fit.intercept;
   const last = fit.intercept + fit.slope * (xs.at(-1) ?? 0);
   return first > 0 ? (last - first) / first : null;
@@ -86,8 +96,12 @@ export async function recommend(
   const progress = options.progress ?? (() => {});
   const span = window.end - window.start;
   const whole = { start: window.end, end: window.end, step: span };
-  const step = Math.max(1000, Math.round(span / 48 / 1000) * 1000);
-  const series = { start: window.end - Math.floor(span / step) * step + step, end: window.end, step };
+  const step = Math.max((await reader.resolution?.()) ?? 1000, Math.round(span / 48 / 1000) * 1000);
+  const series = {
+    start: window.end - Math.floor(span / step) * step + step,
+    end: window.end,
+    step,
+  };
   const one = async (id: string) => {
     progress(`measuring ${id}`);
     return (await indicator(id).evaluate(reader, whole))[0]?.[1] ?? null;
@@ -107,15 +121,30 @@ export async function recommend(
     memoryBasis = 'memory_avg';
   }
   const memoryGrowth = growthRate(memorySeries);
-  const memoryMax = memorySeries.length > 0 && memoryBasis === 'memory_max' ? Math.max(...memorySeries.map(([, v]) => v)) : await one('memory_max');
+  const memoryMax =
+    memorySeries.length > 0 && memoryBasis === 'memory_max'
+      ? Math.max(...memorySeries.map(([, v]) => v))
+      : await one('memory_max');
 
   progress('measuring vector-store errors and node durations');
   const [vectorOps, nodes] = await Promise.all([
-    reader.counterIncrease({ metric: metricDefinition(METRIC_VECTOR_STORE_OPERATIONS), by: [METRIC_ATTR_STATUS], where: { [METRIC_ATTR_OPERATION]: 'search' } }, whole),
-    reader.histogramIncrease({ metric: metricDefinition(METRIC_GRAPH_NODE_DURATION), by: [METRIC_ATTR_NODE_NAME] }, whole),
+    reader.counterIncrease(
+      {
+        metric: metricDefinition(METRIC_VECTOR_STORE_OPERATIONS),
+        by: [METRIC_ATTR_STATUS],
+        where: { [METRIC_ATTR_OPERATION]: 'search' },
+      },
+      whole,
+    ),
+    reader.histogramIncrease(
+      { metric: metricDefinition(METRIC_GRAPH_NODE_DURATION), by: [METRIC_ATTR_NODE_NAME] },
+      whole,
+    ),
   ]);
   const vectorTotal = vectorOps.reduce((a, s) => a + (s.points[0]?.[1] ?? 0), 0);
-  const vectorErrors = vectorOps.filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR).reduce((a, s) => a + (s.points[0]?.[1] ?? 0), 0);
+  const vectorErrors = vectorOps
+    .filter((s) => s.labels[METRIC_ATTR_STATUS] === STATUS_ERROR)
+    .reduce((a, s) => a + (s.points[0]?.[1] ?? 0), 0);
   const vectorErrorRate = vectorTotal > 0 ? vectorErrors / vectorTotal : null;
 
   const measurements: Record<string, number | null> = {
@@ -142,7 +171,8 @@ export async function recommend(
       severity: 'warning',
       title: 'Consider optimizing the vector store index',
       finding: `average similarity search took ${fmt(vectorAvg)} s over ${w} (threshold ${th.vectorSearchAvgSeconds} s)`,
-      action: 'Use an approximate-nearest-neighbour index (HNSW/IVF) or tune its parameters, lower k, cache embeddings of frequent queries, or move the store closer to the app.',
+      action:
+        'Use an approximate-nearest-neighbour index (HNSW/IVF) or tune its parameters, lower k, cache embeddings of frequent queries, or move the store closer to the app.',
       value: vectorAvg,
       threshold: th.vectorSearchAvgSeconds,
       unit: 's',
@@ -154,7 +184,8 @@ export async function recommend(
       severity: 'warning',
       title: 'Investigate potential memory leaks',
       finding: `session memory (${memoryBasis}) grew ${pct(memoryGrowth)} over ${w} by least-squares fit of ${memorySeries.length} steps (threshold ${pct(th.memoryGrowthRate)})`,
-      action: 'Trim or summarise long conversation histories in the checkpointer, expire idle threads, and compare heap snapshots if process memory grows too.',
+      action:
+        'Trim or summarise long conversation histories in the checkpointer, expire idle threads, and compare heap snapshots if process memory grows too.',
       value: memoryGrowth,
       threshold: th.memoryGrowthRate,
       unit: 'ratio',
@@ -166,7 +197,8 @@ export async function recommend(
       severity: 'warning',
       title: 'Consider implementing token usage caching',
       finding: `${fmt(tokenRate, 0)} tokens per minute on average over ${w} (threshold ${th.tokensPerMinute})`,
-      action: 'Cache answers for repeated query fingerprints, cache prompt prefixes with the provider, shorten the retrieved context, or route simple turns to a smaller model.',
+      action:
+        'Cache answers for repeated query fingerprints, cache prompt prefixes with the provider, shorten the retrieved context, or route simple turns to a smaller model.',
       value: tokenRate,
       threshold: th.tokensPerMinute,
       unit: 'tokens/min',
@@ -178,7 +210,8 @@ export async function recommend(
       severity: 'critical',
       title: 'High response time',
       finding: `p95 chat response time ${fmt(p95)} s over ${w} (plan target < ${th.p95Seconds} s)`,
-      action: 'Look at the slowest node and the LLM call durations in the traces; stream responses, reduce retrieved context, or use a faster model for the first turn.',
+      action:
+        'Look at the slowest node and the LLM call durations in the traces; stream responses, reduce retrieved context, or use a faster model for the first turn.',
       value: p95,
       threshold: th.p95Seconds,
       unit: 's',
@@ -191,7 +224,8 @@ export async function recommend(
       severity: critical ? 'critical' : 'warning',
       title: critical ? 'High error rate' : 'Error rate above the plan target',
       finding: `${pct(errorRate)} of chat turns failed over ${w} (target < ${pct(th.errorRateWarning)}, alert at ${pct(th.errorRateCritical)})`,
-      action: 'Run `patterns` to see which component and error type dominate, then follow the failing traces from the error events.',
+      action:
+        'Run `patterns` to see which component and error type dominate, then follow the failing traces from the error events.',
       value: errorRate,
       threshold: critical ? th.errorRateCritical : th.errorRateWarning,
       unit: 'ratio',
@@ -203,7 +237,8 @@ export async function recommend(
       severity: 'critical',
       title: 'High memory usage',
       finding: `a session held ${mb(memoryMax)} of memory over ${w} (plan limit ${mb(th.memoryMaxBytes)})`,
-      action: 'Cap the stored message history per thread (trim or summarise) and drop retrieved documents from the persisted state.',
+      action:
+        'Cap the stored message history per thread (trim or summarise) and drop retrieved documents from the persisted state.',
       value: memoryMax,
       threshold: th.memoryMaxBytes,
       unit: 'bytes',
@@ -215,7 +250,8 @@ export async function recommend(
       severity: 'warning',
       title: 'Frequent LLM errors',
       finding: `${pct(llmErrorRate)} of LLM calls failed over ${w} (threshold ${pct(th.llmErrorRate)})`,
-      action: 'Check the error types (rate limits, timeouts); add retries with backoff, raise quotas or configure a fallback model.',
+      action:
+        'Check the error types (rate limits, timeouts); add retries with backoff, raise quotas or configure a fallback model.',
       value: llmErrorRate,
       threshold: th.llmErrorRate,
       unit: 'ratio',
@@ -227,7 +263,8 @@ export async function recommend(
       severity: 'warning',
       title: 'Frequent vector search errors',
       finding: `${pct(vectorErrorRate)} of similarity searches failed over ${w} (${fmt(vectorErrors, 0)} of ${fmt(vectorTotal, 0)}; threshold ${pct(th.vectorErrorRate)})`,
-      action: 'Check the vector store connection and timeouts; add retries or a circuit breaker around retrieval.',
+      action:
+        'Check the vector store connection and timeouts; add retries or a circuit breaker around retrieval.',
       value: vectorErrorRate,
       threshold: th.vectorErrorRate,
       unit: 'ratio',
@@ -245,7 +282,8 @@ export async function recommend(
         severity: 'info',
         title: `Slow graph node "${node}"`,
         finding: `p95 of node ${node} is ${fmt(q)} s (average ${fmt(p.sum / p.count)} s over ${fmt(p.count, 0)} runs, ${pct(nodeTime > 0 ? p.sum / nodeTime : 0)} of all node time) over ${w} (threshold ${th.nodeP95Seconds} s)`,
-        action: 'Profile this node in the traces (its child spans show LLM and retrieval calls); parallelise independent work or cache its results.',
+        action:
+          'Profile this node in the traces (its child spans show LLM and retrieval calls); parallelise independent work or cache its results.',
         value: q,
         threshold: th.nodeP95Seconds,
         unit: 's',

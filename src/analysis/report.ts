@@ -27,7 +27,13 @@ export interface ReportData {
   readonly notes: readonly string[];
 }
 
-export const REPORT_TRENDS = ['response_time_p95', 'throughput', 'error_rate', 'memory_max', 'token_rate'] as const;
+export const REPORT_TRENDS = [
+  'response_time_p95',
+  'throughput',
+  'error_rate',
+  'memory_max',
+  'token_rate',
+] as const;
 
 async function orNote<T>(notes: string[], what: string, run: () => Promise<T>): Promise<T | null> {
   try {
@@ -50,8 +56,13 @@ export async function collectReport(
   const notes: string[] = [];
   const progress = options.progress;
   const span = window.end - window.start;
-  const step = Math.max(1000, Math.round(span / 60 / 1000) * 1000);
-  const stepRange = { start: window.end - Math.floor(span / step) * step + step, end: window.end, step };
+  const resolution = (await source.metrics?.resolution?.()) ?? 1000;
+  const step = Math.max(resolution, Math.round(span / 60 / 1000) * 1000);
+  const stepRange = {
+    start: window.end - Math.floor(span / step) * step + step,
+    end: window.end,
+    step,
+  };
   const summary = await orNote(notes, 'summary', () => analyze(source, window, { progress }));
   const m = source.metrics;
   const trendResults: TrendResult[] = [];
@@ -77,7 +88,11 @@ export async function collectReport(
     notes.push('no metrics source: charts over time, trends and recommendations need metrics');
   }
   const pat = await orNote(notes, 'patterns', () =>
-    patterns(source, { end: window.end, extent: window, progress }),
+    patterns(source, {
+      end: window.end,
+      extent: window,
+      progress,
+    }),
   );
   if (!summary && trendResults.length === 0) {
     throw new NoDataError(
@@ -102,17 +117,24 @@ export async function collectReport(
 // --- rendering -------------------------------------------------------------------------------
 
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
 /** JSON safe inside a <script> element. */
 const scriptJson = (v: unknown) =>
-  JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 function num(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
   return Number(v.toFixed(digits)).toLocaleString('en-US');
 }
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(2)} %`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(2)} %`;
 
 let echartsSource: string | undefined;
 async function echartsScript(): Promise<string> {
@@ -122,7 +144,9 @@ async function echartsScript(): Promise<string> {
     try {
       path = require.resolve('echarts/dist/echarts.min.js');
     } catch (err) {
-      throw new AnalysisError('the report needs the echarts package (npm install echarts)', 1, { cause: err });
+      throw new AnalysisError('the report needs the echarts package (npm install echarts)', 1, {
+        cause: err,
+      });
     }
     // A literal "</script" inside would end the element early.
     echartsSource = (await readFile(path, 'utf8')).replace(/<\/script/gi, '<\\/script');
@@ -141,7 +165,10 @@ const line = (name: string, data: readonly Point[], extra: Record<string, unknow
   ...extra,
 });
 
-function bucketLabels(buckets: AnalyzeResult['responseTimeBuckets']): { labels: string[]; counts: number[] } {
+function bucketLabels(buckets: AnalyzeResult['responseTimeBuckets']): {
+  labels: string[];
+  counts: number[];
+} {
   const labels: string[] = [];
   const counts: number[] = [];
   let prevLe = 0;
@@ -177,8 +204,14 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       xAxis: timeAxis,
       yAxis: { type: 'value', name: 'MB' },
       series: [
-        line('largest session', data.memory.max.map(([t, v]): Point => [t, v / 1e6])),
-        line('average session', data.memory.avg.map(([t, v]): Point => [t, v / 1e6])),
+        line(
+          'largest session',
+          data.memory.max.map(([t, v]): Point => [t, v / 1e6]),
+        ),
+        line(
+          'average session',
+          data.memory.avg.map(([t, v]): Point => [t, v / 1e6]),
+        ),
       ],
     };
   }
@@ -211,7 +244,9 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
         type: 'bar',
         stack: 'tokens',
         name: type,
-        data: models.map((model) => s.tokenUsage.find((t) => t.model === model && t.type === type)?.tokens ?? 0),
+        data: models.map(
+          (model) => s.tokenUsage.find((t) => t.model === model && t.type === type)?.tokens ?? 0,
+        ),
       })),
     };
   }
@@ -240,7 +275,10 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       );
     }
     charts[`chart-trend-${t.metric}`] = {
-      title: { text: `${t.metric} (${t.unit})`, subtext: t.trend ? `trend: ${t.trend.direction}` : '' },
+      title: {
+        text: `${t.metric} (${t.unit})`,
+        subtext: t.trend ? `trend: ${t.trend.direction}` : '',
+      },
       tooltip: { trigger: 'axis' },
       legend: { top: 28, right: 10 },
       xAxis: timeAxis,
@@ -255,7 +293,9 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       tooltip: {},
       xAxis: { type: 'category', data: u.hourOfDay.map((_, h) => String(h).padStart(2, '0')) },
       yAxis: { type: 'value' },
-      series: [{ type: 'bar', name: 'requests', data: u.hourOfDay.map((v) => Number(v.toFixed(2))) }],
+      series: [
+        { type: 'bar', name: 'requests', data: u.hourOfDay.map((v) => Number(v.toFixed(2))) },
+      ],
     };
     charts['chart-usage-weekdays'] = {
       title: { text: 'Requests by weekday (UTC, mean per active week)' },
@@ -267,7 +307,10 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
   }
   for (const a of data.patterns?.performance ?? []) {
     charts[`chart-anomaly-${a.metric}`] = {
-      title: { text: `${a.metric}: anomalies beyond 2 standard deviations (step ${a.step})` },
+      title: {
+        text: `${a.metric}: beyond 2 sigma`,
+        subtext: `step ${a.step}, ${a.anomalies.length} anomalies`,
+      },
       tooltip: { trigger: 'axis' },
       xAxis: timeAxis,
       yAxis: { type: 'value', scale: true },
@@ -275,10 +318,18 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
         line(a.metric, a.series, {
           markLine: {
             symbol: 'none',
-            data: [{ yAxis: a.mean + 2 * a.stddev, name: '+2 sigma' }, { yAxis: Math.max(0, a.mean - 2 * a.stddev), name: '-2 sigma' }],
+            data: [
+              { yAxis: a.mean + 2 * a.stddev, name: '+2 sigma' },
+              { yAxis: Math.max(0, a.mean - 2 * a.stddev), name: '-2 sigma' },
+            ],
           },
         }),
-        { type: 'scatter', name: 'anomaly', symbolSize: 12, data: a.anomalies.map((x) => [Date.parse(x.at), x.value]) },
+        {
+          type: 'scatter',
+          name: 'anomaly',
+          symbolSize: 12,
+          data: a.anomalies.map((x) => [Date.parse(x.at), x.value]),
+        },
       ],
     };
   }
@@ -314,8 +365,12 @@ export async function renderReport(data: ReportData): Promise<string> {
     t.metric,
     `${num(t.current)} ${t.unit}`,
     t.changeVsPrevious === null ? 'n/a' : pct(t.changeVsPrevious),
-    t.trend ? `${t.trend.direction} (${num(t.trend.slopePerHour, 4)} ${t.unit}/h, R² ${num(t.trend.r2, 2)})` : 'n/a',
-    t.forecast ? `${num(t.forecast.value)} ${t.unit} [${num(t.forecast.low)}, ${num(t.forecast.high)}]` : 'n/a',
+    t.trend
+      ? `${t.trend.direction} (${num(t.trend.slopePerHour, 4)} ${t.unit}/h, R² ${num(t.trend.r2, 2)})`
+      : 'n/a',
+    t.forecast
+      ? `${num(t.forecast.value)} ${t.unit} [${num(t.forecast.low)}, ${num(t.forecast.high)}]`
+      : 'n/a',
     t.forecast?.method ?? '',
   ]);
   const recs = data.recommendations?.recommendations ?? [];
@@ -359,16 +414,27 @@ ${['chart-response-distribution', 'chart-memory', 'chart-errors', 'chart-tokens'
 </div>
 ${table(
   ['Component', 'Operations', 'Errors', 'Error rate'],
-  (s?.errorsByComponent ?? []).map((c) => [c.component, num(c.operations, 0), num(c.errors, 0), pct(c.rate)]),
+  (s?.errorsByComponent ?? []).map((c) => [
+    c.component,
+    num(c.operations, 0),
+    num(c.errors, 0),
+    pct(c.rate),
+  ]),
 )}
-${table(['Model', 'Type', 'Tokens'], (s?.tokenUsage ?? []).map((t) => [t.model, t.type, num(t.tokens, 0)]))}
+${table(
+  ['Model', 'Type', 'Tokens'],
+  (s?.tokenUsage ?? []).map((t) => [t.model, t.type, num(t.tokens, 0)]),
+)}
 <h2>Trends</h2>
 ${table(['Metric', 'Current', 'Change vs previous window', 'Trend', 'Forecast (95 % interval)', 'Method'], trendRows)}
 <div class="grid">
 ${data.trends.map((t) => chartDiv(`chart-trend-${t.metric}`, charts)).join('\n')}
 </div>
 <h2>Patterns</h2>
-${table(['Type', 'Pattern', 'Score'], pats.map((p) => [p.type, p.description, `${p.scoreName} ${num(p.score, 2)}`]))}
+${table(
+  ['Type', 'Pattern', 'Score'],
+  pats.map((p) => [p.type, p.description, `${p.scoreName} ${num(p.score, 2)}`]),
+)}
 <div class="grid">
 ${['chart-usage-hours', 'chart-usage-weekdays', ...(data.patterns?.performance ?? []).map((a) => `chart-anomaly-${a.metric}`)].map((id) => chartDiv(id, charts)).join('\n')}
 </div>
@@ -376,7 +442,10 @@ ${['chart-usage-hours', 'chart-usage-weekdays', ...(data.patterns?.performance ?
 ${
   s?.popularQueries === null || s === null
     ? '<p class="empty">needs an event source (Loki or files)</p>'
-    : table(['Query fingerprint', 'Count', 'Share', 'Query (content capture)'], queries.map((q) => [q.fingerprint, num(q.count, 0), pct(q.share), q.query ?? '']))
+    : table(
+        ['Query fingerprint', 'Count', 'Share', 'Query (content capture)'],
+        queries.map((q) => [q.fingerprint, num(q.count, 0), pct(q.share), q.query ?? '']),
+      )
 }
 ${data.notes.length + (data.patterns?.notes.length ?? 0) + (s?.notes.length ?? 0) > 0 ? `<h2>Notes</h2><ul class="notes">${[...data.notes, ...(s?.notes ?? []), ...(data.patterns?.notes ?? [])].map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <script>${await echartsScript()}</script>

@@ -162,7 +162,10 @@ export function cumulativeBuckets(bounds: readonly number[], counts: readonly nu
   let acc = 0;
   for (let i = 0; i <= bounds.length; i++) {
     acc += counts[i] ?? 0;
-    out.push({ le: i < bounds.length ? (bounds[i] as number) : Number.POSITIVE_INFINITY, count: acc });
+    out.push({
+      le: i < bounds.length ? (bounds[i] as number) : Number.POSITIVE_INFINITY,
+      count: acc,
+    });
   }
   return out;
 }

@@ -34,7 +34,8 @@ export function parseDuration(text: string): number {
 export function formatDuration(ms: number): string {
   if (ms <= 0) return '0s';
   const parts: string[] = [];
-  let rest = Math.round(ms);
+  // Above a minute, milliseconds are noise.
+  let rest = ms >= 60_000 ? Math.round(ms / 1000) * 1000 : Math.round(ms);
   for (const unit of ['w', 'd', 'h', 'm', 's', 'ms'] as const) {
     const size = UNIT_MS[unit] ?? 1;
     const n = Math.floor(rest / size);

@@ -63,7 +63,8 @@ export function fitTrend(series: readonly Point[]): TrendFit | null {
   const fit = linearRegression(xs, ys);
   const span = (xs.at(-1) ?? 0) - (xs[0] ?? 0);
   const m = mean(ys);
-  const relativeChange = m !== 0 ? (fit.slope * span) / Math.abs(m) : fit.slope === 0 ? 0 : Math.sign(fit.slope);
+  const relativeChange =
+    m !== 0 ? (fit.slope * span) / Math.abs(m) : fit.slope === 0 ? 0 : Math.sign(fit.slope);
   const direction: Direction =
     Math.abs(relativeChange) < FLAT_THRESHOLD ? 'flat' : relativeChange > 0 ? 'rising' : 'falling';
   return { direction, slopePerHour: fit.slope, relativeChange, r2: fit.r2, points: series.length };
@@ -108,7 +109,7 @@ export async function trends(
   options: { end: number; window: number; step?: number; progress?: Progress },
 ): Promise<TrendResult> {
   const { end, window } = options;
-  const step = options.step ?? defaultStep(window);
+  const step = options.step ?? Math.max(defaultStep(window), (await reader.resolution?.()) ?? 0);
   const progress = options.progress ?? (() => {});
   progress(`${indicator.id}: ${formatDuration(window)} at ${formatDuration(step)} steps`);
   const range: StepRange = { start: end - window + step, end, step };

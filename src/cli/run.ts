@@ -6,7 +6,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AnalyzeResult, analyze } from '../analysis/analyze.js';
-import { AnalysisError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, type ExitCode, UsageError } from '../analysis/errors.js';
+import {
+  AnalysisError,
+  EXIT_OK,
+  EXIT_RUNTIME,
+  EXIT_USAGE,
+  type ExitCode,
+  UsageError,
+} from '../analysis/errors.js';
 import { INDICATORS, indicator } from '../analysis/indicators.js';
 import { type PatternsResult, patterns } from '../analysis/patterns.js';
 import { type RecommendResult, recommend } from '../analysis/recommend.js';
@@ -79,7 +86,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
 
 function parse(argv: readonly string[]) {
   try {
@@ -89,14 +98,24 @@ function parse(argv: readonly string[]) {
   }
 }
 
-async function resolveWindow(values: Values, source: TelemetrySource, now: number): Promise<TimeWindow> {
+async function resolveWindow(
+  values: Values,
+  source: TelemetrySource,
+  now: number,
+): Promise<TimeWindow> {
   const extent = await source.extent();
   const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
   // Files: start just before the first data point so that it falls inside (start, end].
   const start =
-    values.from !== undefined ? parseTime(values.from, now) : extent && values.to === undefined ? extent.start - 1 : end - 86_400_000;
+    values.from !== undefined
+      ? parseTime(values.from, now)
+      : extent && values.to === undefined
+        ? extent.start - 1
+        : end - 86_400_000;
   if (!(start < end)) {
-    throw new UsageError(`empty range: --from (${new Date(start).toISOString()}) must be before --to (${new Date(end).toISOString()})`);
+    throw new UsageError(
+      `empty range: --from (${new Date(start).toISOString()}) must be before --to (${new Date(end).toISOString()})`,
+    );
   }
   return { start, end };
 }
@@ -115,16 +134,38 @@ function printAnalyze(r: AnalyzeResult): string {
     ],
   );
   out += '\nerror rate by component\n';
-  out += table(['component', 'operations', 'errors', 'rate'], r.errorsByComponent.map((c) => [c.component, num(c.operations, 0), num(c.errors, 0), pct(c.rate)]));
+  out += table(
+    ['component', 'operations', 'errors', 'rate'],
+    r.errorsByComponent.map((c) => [
+      c.component,
+      num(c.operations, 0),
+      num(c.errors, 0),
+      pct(c.rate),
+    ]),
+  );
   out += '\nerrors by type\n';
-  out += table(['component', 'error type', 'errors', 'rate'], r.errorsByType.map((t) => [t.component, t.errorType, num(t.errors, 0), pct(t.rate)]));
+  out += table(
+    ['component', 'error type', 'errors', 'rate'],
+    r.errorsByType.map((t) => [t.component, t.errorType, num(t.errors, 0), pct(t.rate)]),
+  );
   out += '\ntoken usage\n';
-  out += table(['model', 'type', 'tokens'], r.tokenUsage.map((t) => [t.model, t.type, num(t.tokens, 0)]));
+  out += table(
+    ['model', 'type', 'tokens'],
+    r.tokenUsage.map((t) => [t.model, t.type, num(t.tokens, 0)]),
+  );
   out += '\npopular queries (by fingerprint)\n';
   out +=
     r.popularQueries === null
       ? '  (needs an event source: --loki or --files)\n'
-      : table(['fingerprint', 'count', 'share', 'query'], r.popularQueries.map((q) => [q.fingerprint, num(q.count, 0), pct(q.share), q.query ?? '']));
+      : table(
+          ['fingerprint', 'count', 'share', 'query'],
+          r.popularQueries.map((q) => [
+            q.fingerprint,
+            num(q.count, 0),
+            pct(q.share),
+            q.query ?? '',
+          ]),
+        );
   for (const n of r.notes) out += `\nnote: ${n}`;
   return out + (r.notes.length > 0 ? '\n' : '');
 }
@@ -142,7 +183,12 @@ function printTrend(r: TrendResult): string {
         ? `${r.trend.direction}: ${num(r.trend.slopePerHour, 6)} ${r.unit}/h, ${pct(r.trend.relativeChange)} over the window, R² ${num(r.trend.r2, 3)}, ${r.trend.points} steps`
         : 'n/a (needs 2 steps with data)',
     ],
-    ['forecast (next step)', r.forecast ? `${u(r.forecast.value)} at ${r.forecast.at} (95 %: ${u(r.forecast.low)} .. ${u(r.forecast.high)})` : 'n/a'],
+    [
+      'forecast (next step)',
+      r.forecast
+        ? `${u(r.forecast.value)} at ${r.forecast.at} (95 %: ${u(r.forecast.low)} .. ${u(r.forecast.high)})`
+        : 'n/a',
+    ],
     ['forecast method', r.forecast?.method ?? 'n/a'],
   ];
   return `${r.metric}: ${r.description}\n${r.from} to ${r.to}, step ${r.step}\n\n${table(['measure', 'value'], rows)}`;
@@ -150,12 +196,17 @@ function printTrend(r: TrendResult): string {
 
 function printPatterns(r: PatternsResult): string {
   let out = `patterns up to ${r.to}\nsource: ${r.source}\n\n`;
-  out += table(['type', 'pattern', 'score'], r.patterns.map((p) => [p.type, p.description, `${p.scoreName} ${num(p.score, 3)}`]));
+  out += table(
+    ['type', 'pattern', 'score'],
+    r.patterns.map((p) => [p.type, p.description, `${p.scoreName} ${num(p.score, 3)}`]),
+  );
   if (r.usage) {
     out += `\nusage profile (UTC; ${r.usage.activeDays} active days, ${r.usage.activeWeeks} active weeks)\n`;
     out += table(
       ['hour', 'mean requests', 'peak confidence'],
-      r.usage.hourOfDay.map((v, h) => [String(h).padStart(2, '0'), num(v, 2), num(r.usage?.hourConfidence[h], 2)]).filter((row) => row[1] !== '0'),
+      r.usage.hourOfDay
+        .map((v, h) => [String(h).padStart(2, '0'), num(v, 2), num(r.usage?.hourConfidence[h], 2)])
+        .filter((row) => row[1] !== '0'),
     );
   }
   for (const a of r.performance) {
@@ -167,34 +218,55 @@ function printPatterns(r: PatternsResult): string {
 
 function printRecommend(r: RecommendResult): string {
   let out = `recommendations ${r.from} to ${r.to}\nsource: ${r.source}\n\n`;
-  out += table(['measurement', 'value'], Object.entries(r.measurements).map(([k, v]) => [k, num(v, 4)]));
+  out += table(
+    ['measurement', 'value'],
+    Object.entries(r.measurements).map(([k, v]) => [k, num(v, 4)]),
+  );
   out += '\n';
   if (r.recommendations.length === 0) return out + 'No rule triggered: nothing to recommend.\n';
-  for (const rec of r.recommendations) out += `[${rec.severity}] ${rec.title}\n  ${rec.finding}\n  -> ${rec.action}\n\n`;
+  for (const rec of r.recommendations)
+    out += `[${rec.severity}] ${rec.title}\n  ${rec.finding}\n  -> ${rec.action}\n\n`;
   return out;
 }
 
-async function execute(command: Command, values: Values, positionals: string[], io: CliIo): Promise<void> {
+async function execute(
+  command: Command,
+  values: Values,
+  positionals: string[],
+  io: CliIo,
+): Promise<void> {
   const progress = values.quiet ? () => {} : (m: string) => io.stderr(`… ${m}\n`);
   const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : undefined;
   // Validate the command's own arguments before touching any backend.
   const metric = command === 'trends' ? indicator(positionals[0] ?? '') : undefined;
-  if (command === 'trends' && positionals[0] === undefined) throw new UsageError(`trends needs a metric: ${INDICATORS.map((i) => i.id).join(', ')}`);
-  if (command !== 'trends' && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (command === 'trends' && positionals[0] === undefined)
+    throw new UsageError(`trends needs a metric: ${INDICATORS.map((i) => i.id).join(', ')}`);
+  if (command !== 'trends' && positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const window = values.window !== undefined ? parseDuration(values.window) : 7 * 86_400_000;
   const step = values.step !== undefined ? parseDuration(values.step) : undefined;
   const top = values.top !== undefined ? Number(values.top) : 10;
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`bad --top "${values.top}": a positive integer`);
+  if (!Number.isInteger(top) || top < 1)
+    throw new UsageError(`bad --top "${values.top}": a positive integer`);
 
   const now = io.now();
   const source = await openSource(
-    { prometheus: values.prometheus, loki: values.loki, files: values.files, lokiSelector: values['loki-selector'], timeoutMs, progress },
+    {
+      prometheus: values.prometheus,
+      loki: values.loki,
+      files: values.files,
+      lokiSelector: values['loki-selector'],
+      timeoutMs,
+      progress,
+    },
     io.env,
   );
   progress(`source: ${source.describe()}`);
-  const emit = (result: unknown, text: string) => io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : text);
+  const emit = (result: unknown, text: string) =>
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : text);
   const needMetrics = () => {
-    if (!source.metrics) throw new UsageError(`${command} needs metrics: give --prometheus URL or --files DIR`);
+    if (!source.metrics)
+      throw new UsageError(`${command} needs metrics: give --prometheus URL or --files DIR`);
     return source.metrics;
   };
 
@@ -208,7 +280,12 @@ async function execute(command: Command, values: Values, positionals: string[], 
       const reader = needMetrics();
       const extent = await source.extent();
       const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
-      const r = await trends(reader, metric as NonNullable<typeof metric>, { end, window, step, progress });
+      const r = await trends(reader, metric as NonNullable<typeof metric>, {
+        end,
+        window,
+        step,
+        progress,
+      });
       emit(r, printTrend(r));
       return;
     }
@@ -221,18 +298,30 @@ async function execute(command: Command, values: Values, positionals: string[], 
     }
     case 'recommend': {
       const reader = needMetrics();
-      const r = await recommend(reader, await resolveWindow(values, source, now), { source: source.describe(), progress });
+      const r = await recommend(reader, await resolveWindow(values, source, now), {
+        source: source.describe(),
+        progress,
+      });
       emit(r, printRecommend(r));
       return;
     }
     case 'report': {
       const out = resolve(values.out ?? 'report.html');
-      const data = await collectReport(source, await resolveWindow(values, source, now), { progress, now });
+      const data = await collectReport(source, await resolveWindow(values, source, now), {
+        progress,
+        now,
+      });
       const html = await renderReport(data);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, html);
       emit(
-        { out, bytes: Buffer.byteLength(html), charts: Object.keys(chartOptions(data)), recommendations: data.recommendations?.recommendations.length ?? 0, notes: data.notes },
+        {
+          out,
+          bytes: Buffer.byteLength(html),
+          charts: Object.keys(chartOptions(data)),
+          recommendations: data.recommendations?.recommendations.length ?? 0,
+          notes: data.notes,
+        },
         `report written to ${out} (${formatDuration(Date.parse(data.to) - Date.parse(data.from))} of telemetry, ${data.recommendations?.recommendations.length ?? 0} recommendations)\n`,
       );
       return;

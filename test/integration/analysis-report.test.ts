@@ -73,25 +73,16 @@ describe('HTML report', () => {
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${out}`);
-      await page.waitForFunction(() =>
-        Array.isArray((window as unknown as { __reportCharts?: string[] }).__reportCharts),
-      );
-      const charts = await page.evaluate(() => {
-        const w = window as unknown as {
-          __reportCharts: string[];
-          echarts: { getInstanceByDom(el: Element): unknown };
-        };
-        return w.__reportCharts.map((id) => {
-          const el = document.getElementById(id) as HTMLElement;
-          const canvas = el.querySelector('canvas');
-          return {
-            id,
-            instance: w.echarts.getInstanceByDom(el) !== undefined,
-            width: canvas?.getBoundingClientRect().width ?? 0,
-            height: canvas?.getBoundingClientRect().height ?? 0,
-          };
-        });
-      });
+      // Page code as strings: the test is type-checked without the DOM library.
+      await page.waitForFunction('Array.isArray(window.__reportCharts)');
+      const charts = await page.evaluate<
+        Array<{ id: string; instance: boolean; width: number; height: number }>
+      >(`window.__reportCharts.map((id) => {
+        const el = document.getElementById(id);
+        const canvas = el.querySelector('canvas');
+        const box = canvas ? canvas.getBoundingClientRect() : { width: 0, height: 0 };
+        return { id, instance: echarts.getInstanceByDom(el) !== undefined, width: box.width, height: box.height };
+      })`);
       expect(charts.map((c) => c.id)).toEqual(
         expect.arrayContaining([
           'chart-response-distribution',

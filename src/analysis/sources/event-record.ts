@@ -24,7 +24,8 @@ function str(value: unknown): string | undefined {
 }
 
 function num(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
   return Number.isFinite(n) ? n : undefined;
 }
 
@@ -57,7 +58,10 @@ export function toTelemetryEvent(input: {
   const ctx = asRecord(body?.context) ?? {};
   const a = input.attributes;
   const name =
-    str(input.eventName) ?? str(body?.event) ?? str(attr(a, 'event.name')) ?? str(attr(a, 'event_name'));
+    str(input.eventName) ??
+    str(body?.event) ??
+    str(attr(a, 'event.name')) ??
+    str(attr(a, 'event_name'));
   if (!name || !EVENT_NAMES.has(name)) return undefined;
   const k = EVENT_CONTEXT_ATTRIBUTES;
   const bodyError = asRecord(ctx.error);

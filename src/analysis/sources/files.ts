@@ -67,7 +67,10 @@ interface Loaded {
 }
 
 async function* lines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rl = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
   for await (const line of rl) if (line.trim() !== '') yield line;
 }
 
@@ -131,7 +134,8 @@ function increase(s: StoredSeries, a: number, b: number): number[] | undefined {
   let segmentStart = lastBefore?.start;
   let segmentLast: readonly number[] | undefined;
   const close = () => {
-    if (segmentLast) segmentLast.forEach((v, i) => (total[i] = (total[i] ?? 0) + v - (baseline[i] ?? 0)));
+    if (segmentLast)
+      segmentLast.forEach((v, i) => (total[i] = (total[i] ?? 0) + v - (baseline[i] ?? 0)));
   };
   for (const p of inside) {
     if (segmentStart !== undefined && p.start !== segmentStart) {
@@ -166,6 +170,17 @@ class FilesMetrics implements MetricsReader {
     return [...series.values()].filter(
       (s) => s.metric === query.metric.name && s.shape === shape && matches(s.labels, query.where),
     );
+  }
+
+  /** Median gap between consecutive points of a series: the app's export interval. */
+  async resolution(): Promise<number | undefined> {
+    const gaps: number[] = [];
+    for (const s of (await this.load()).series.values()) {
+      for (let i = 1; i < s.points.length; i++)
+        gaps.push((s.points[i]?.time ?? 0) - (s.points[i - 1]?.time ?? 0));
+    }
+    const positive = gaps.filter((g) => g > 0).sort((a, b) => a - b);
+    return positive.length > 0 ? positive[Math.floor(positive.length / 2)] : undefined;
   }
 
   async counterIncrease(query: MetricQuery, range: StepRange): Promise<Series[]> {
@@ -227,7 +242,9 @@ class FilesMetrics implements MetricsReader {
       points: [...g.values.entries()]
         .map(([t, vals]): [number, number] => [
           t,
-          query.reduce === 'max' ? Math.max(...vals) : vals.reduce((x, y) => x + y, 0) / vals.length,
+          query.reduce === 'max'
+            ? Math.max(...vals)
+            : vals.reduce((x, y) => x + y, 0) / vals.length,
         ])
         .sort((x, y) => x[0] - y[0]),
     }));
@@ -235,7 +252,10 @@ class FilesMetrics implements MetricsReader {
 }
 
 /** Sums cumulative buckets with the same bounds (series of one metric share them). */
-function mergeBuckets(a: HistogramStep['buckets'], b: HistogramStep['buckets']): HistogramStep['buckets'] {
+function mergeBuckets(
+  a: HistogramStep['buckets'],
+  b: HistogramStep['buckets'],
+): HistogramStep['buckets'] {
   const byLe = new Map<number, number>();
   for (const x of [...a, ...b]) byLe.set(x.le, (byLe.get(x.le) ?? 0) + x.count);
   return [...byLe.entries()].sort((x, y) => x[0] - y[0]).map(([le, count]) => ({ le, count }));
@@ -257,7 +277,9 @@ class FilesEvents implements EventsReader {
   }
 }
 
-const KNOWN_METRIC_NAMES: ReadonlySet<string> = new Set(METRICS.map((m: MetricDefinition) => m.name));
+const KNOWN_METRIC_NAMES: ReadonlySet<string> = new Set(
+  METRICS.map((m: MetricDefinition) => m.name),
+);
 
 /**
  * Reads the embedded default's `metrics.jsonl` and `logs.jsonl` (OTLP/JSON export requests,
@@ -276,7 +298,7 @@ export class FilesSource implements TelemetrySource {
 
   /** Fails with a usage error when the directory does not exist or holds none of the files. */
   static async open(dir: string): Promise<FilesSource> {
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = (await stat(dir)).isDirectory();
     } catch {
@@ -341,9 +363,12 @@ export class FilesSource implements TelemetrySource {
         }
       }
     } catch (err) {
-      throw new BackendError(`cannot read telemetry files in ${this.dir}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new BackendError(
+        `cannot read telemetry files in ${this.dir}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     for (const s of series.values()) s.points.sort((a, b) => a.time - b.time);
     events.sort((a, b) => a.time - b.time);
@@ -378,19 +403,38 @@ function readMetricsRequest(
           const labels = sortedLabels(attributes(dp.attributes));
           const key = `${name}\u0000${resource}\u0000${JSON.stringify(labels)}`;
           const time = nanosToMillis(dp.timeUnixNano);
-          const start = dp.startTimeUnixNano === undefined ? time : nanosToMillis(dp.startTimeUnixNano);
+          const start =
+            dp.startTimeUnixNano === undefined ? time : nanosToMillis(dp.startTimeUnixNano);
           if (!Number.isFinite(time)) continue;
           seen(time);
           let s = series.get(key);
           if (kind === 'histogram') {
             const bounds = asArray(dp.explicitBounds).map(toNumber);
             const counts = asArray(dp.bucketCounts).map(toNumber);
-            s ??= { metric: name, shape: 'histogram', temporality: temp, labels, bounds, points: [] };
+            s ??= {
+              metric: name,
+              shape: 'histogram',
+              temporality: temp,
+              labels,
+              bounds,
+              points: [],
+            };
             if (s.bounds.length === 0) s.bounds = bounds;
-            s.points.push({ start, time, vec: [toNumber(dp.count), toNumber(dp.sum ?? 0), ...counts] });
+            s.points.push({
+              start,
+              time,
+              vec: [toNumber(dp.count), toNumber(dp.sum ?? 0), ...counts],
+            });
           } else {
             const value = dp.asDouble !== undefined ? toNumber(dp.asDouble) : toNumber(dp.asInt);
-            s ??= { metric: name, shape: 'number', temporality: temp, labels, bounds: [], points: [] };
+            s ??= {
+              metric: name,
+              shape: 'number',
+              temporality: temp,
+              labels,
+              bounds: [],
+              points: [],
+            };
             s.points.push({ start, time, vec: [value] });
           }
           series.set(key, s);
@@ -400,7 +444,11 @@ function readMetricsRequest(
   }
 }
 
-function readLogsRequest(req: Record<string, unknown>, events: TelemetryEvent[], seen: (t: number) => void): void {
+function readLogsRequest(
+  req: Record<string, unknown>,
+  events: TelemetryEvent[],
+  seen: (t: number) => void,
+): void {
   for (const rl of asArray(req.resourceLogs)) {
     for (const sl of asArray(asObject(rl).scopeLogs)) {
       for (const lr of asArray(asObject(sl).logRecords).map(asObject)) {

@@ -31,8 +31,11 @@ export async function getJson(
   }
   if (!response.ok) {
     const b = body as { error?: unknown; message?: unknown };
-    const detail = typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : text;
-    throw new BackendError(`${backend} at ${url.origin} answered HTTP ${response.status}: ${detail.slice(0, 300)}`);
+    const detail =
+      typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : text;
+    throw new BackendError(
+      `${backend} at ${url.origin} answered HTTP ${response.status}: ${detail.slice(0, 300)}`,
+    );
   }
   return body;
 }

@@ -31,7 +31,12 @@ export class LokiEvents implements EventsReader {
 
   constructor(
     url: string,
-    private readonly options: { selector?: string; pageSize?: number; timeoutMs?: number; progress?: Progress } = {},
+    private readonly options: {
+      selector?: string;
+      pageSize?: number;
+      timeoutMs?: number;
+      progress?: Progress;
+    } = {},
   ) {
     this.url = baseUrl(url, 'Loki');
     this.description = `Loki ${this.url.href}`;
@@ -56,10 +61,17 @@ export class LokiEvents implements EventsReader {
       const body = (await getJson('Loki', url, {
         timeoutMs: this.options.timeoutMs ?? 60_000,
         headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' },
-      })) as { status?: string; error?: string; data?: { resultType?: string; result?: LokiStream[] } };
-      if (body.status !== 'success') throw new BackendError(`Loki rejected "${query}": ${body.error ?? 'unknown error'}`);
+      })) as {
+        status?: string;
+        error?: string;
+        data?: { resultType?: string; result?: LokiStream[] };
+      };
+      if (body.status !== 'success')
+        throw new BackendError(`Loki rejected "${query}": ${body.error ?? 'unknown error'}`);
       if (body.data?.resultType !== 'streams' || !Array.isArray(body.data.result)) {
-        throw new BackendError(`Loki answered "${query}" with ${body.data?.resultType ?? 'no'} data, not streams`);
+        throw new BackendError(
+          `Loki answered "${query}" with ${body.data?.resultType ?? 'no'} data, not streams`,
+        );
       }
       let lines = 0;
       let last = start;
@@ -83,7 +95,9 @@ export class LokiEvents implements EventsReader {
       if (lines < limit) break;
       // A full page: continue from the newest entry (inclusive; duplicates are skipped above).
       if (last === start) {
-        throw new BackendError(`Loki returned ${limit} entries with the same timestamp; raise the page size`);
+        throw new BackendError(
+          `Loki returned ${limit} entries with the same timestamp; raise the page size`,
+        );
       }
       start = last;
     }

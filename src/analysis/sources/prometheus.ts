@@ -73,7 +73,9 @@ export class PrometheusClient {
     url.searchParams.set('end', (range.end / 1000).toFixed(3));
     url.searchParams.set('step', `${range.step / 1000}`);
     this.options.progress?.(`prometheus: ${expr}`);
-    const body = (await getJson('Prometheus', url, { timeoutMs: this.options.timeoutMs ?? 60_000 })) as {
+    const body = (await getJson('Prometheus', url, {
+      timeoutMs: this.options.timeoutMs ?? 60_000,
+    })) as {
       status?: string;
       error?: string;
       data?: { resultType?: string; result?: MatrixResult[] };
@@ -82,7 +84,9 @@ export class PrometheusClient {
       throw new BackendError(`Prometheus rejected "${expr}": ${body.error ?? 'unknown error'}`);
     }
     if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) {
-      throw new BackendError(`Prometheus answered "${expr}" with ${body.data?.resultType ?? 'no'} data, not a matrix`);
+      throw new BackendError(
+        `Prometheus answered "${expr}" with ${body.data?.resultType ?? 'no'} data, not a matrix`,
+      );
     }
     return body.data.result;
   }
@@ -99,7 +103,10 @@ export class PrometheusMetrics implements MetricsReader {
     const by = query.by.join(',');
     const expr = `sum by (${by}) (increase(${selector(query.metric.prometheusName, query.where)}[${promDuration(range.step)}]))`;
     const result = await this.client.queryRange(expr, range);
-    return result.map((r) => ({ labels: labelsOf(r.metric, query.by), points: toPoints(r.values) }));
+    return result.map((r) => ({
+      labels: labelsOf(r.metric, query.by),
+      points: toPoints(r.values),
+    }));
   }
 
   async histogramIncrease(query: MetricQuery, range: StepRange): Promise<HistogramSeries[]> {
@@ -108,11 +115,17 @@ export class PrometheusMetrics implements MetricsReader {
     const by = query.by.join(',');
     const sel = (suffix: string) => selector(`${name}${suffix}`, query.where);
     const [buckets, sums, counts] = await Promise.all([
-      this.client.queryRange(`sum by (${[...query.by, 'le'].join(',')}) (increase(${sel('_bucket')}[${window}]))`, range),
+      this.client.queryRange(
+        `sum by (${[...query.by, 'le'].join(',')}) (increase(${sel('_bucket')}[${window}]))`,
+        range,
+      ),
       this.client.queryRange(`sum by (${by}) (increase(${sel('_sum')}[${window}]))`, range),
       this.client.queryRange(`sum by (${by}) (increase(${sel('_count')}[${window}]))`, range),
     ]);
-    const groups = new Map<string, { labels: Labels; steps: Map<number, { buckets: Bucket[]; sum: number; count: number }> }>();
+    const groups = new Map<
+      string,
+      { labels: Labels; steps: Map<number, { buckets: Bucket[]; sum: number; count: number }> }
+    >();
     const group = (metric: Record<string, string>) => {
       const labels = labelsOf(metric, query.by);
       const key = JSON.stringify(labels);
@@ -142,7 +155,12 @@ export class PrometheusMetrics implements MetricsReader {
     return [...groups.values()].map((g) => ({
       labels: g.labels,
       points: [...g.steps.entries()]
-        .map(([t, s]): HistogramStep => ({ t, sum: s.sum, count: s.count, buckets: s.buckets.sort((a, b) => a.le - b.le) }))
+        .map(([t, s]): HistogramStep => ({
+          t,
+          sum: s.sum,
+          count: s.count,
+          buckets: s.buckets.sort((a, b) => a.le - b.le),
+        }))
         .sort((a, b) => a.t - b.t),
     }));
   }
@@ -151,7 +169,10 @@ export class PrometheusMetrics implements MetricsReader {
     const fn = query.reduce === 'max' ? 'max' : 'avg';
     const expr = `${fn} by (${query.by.join(',')}) (${fn}_over_time(${selector(query.metric.prometheusName, query.where)}[${promDuration(range.step)}]))`;
     const result = await this.client.queryRange(expr, range);
-    return result.map((r) => ({ labels: labelsOf(r.metric, query.by), points: toPoints(r.values) }));
+    return result.map((r) => ({
+      labels: labelsOf(r.metric, query.by),
+      points: toPoints(r.values),
+    }));
   }
 }
 

@@ -3,7 +3,13 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_OUTPUT_DIR, FilesSource } from './files.js';
 import { LokiEvents } from './loki.js';
 import { PrometheusClient, PrometheusSource } from './prometheus.js';
-import type { EventsReader, MetricsReader, Progress, TelemetrySource, TimeWindow } from './types.js';
+import type {
+  EventsReader,
+  MetricsReader,
+  Progress,
+  TelemetrySource,
+  TimeWindow,
+} from './types.js';
 
 export interface SourceOptions {
   /** `--prometheus`; env `PROMETHEUS_URL`. */
@@ -25,10 +31,14 @@ class CompositeSource implements TelemetrySource {
   ) {}
   extent(): Promise<TimeWindow | undefined> {
     // Only a pure files source bounds "now"; a live backend means up to the present.
-    return this.files && this.metrics === this.files.metrics ? this.files.extent() : Promise.resolve(undefined);
+    return this.files && this.metrics === this.files.metrics
+      ? this.files.extent()
+      : Promise.resolve(undefined);
   }
   describe(): string {
-    const parts = [this.metrics?.description, this.events?.description].filter((d): d is string => d !== undefined);
+    const parts = [this.metrics?.description, this.events?.description].filter(
+      (d): d is string => d !== undefined,
+    );
     return [...new Set(parts)].join(' + ');
   }
 }
@@ -49,11 +59,13 @@ export async function openSource(
   flags: SourceOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<TelemetrySource> {
-  const fromFlags = flags.prometheus !== undefined || flags.loki !== undefined || flags.files !== undefined;
+  const fromFlags =
+    flags.prometheus !== undefined || flags.loki !== undefined || flags.files !== undefined;
   const prometheus = fromFlags ? flags.prometheus : env.PROMETHEUS_URL || undefined;
   const loki = fromFlags ? flags.loki : env.LOKI_URL || undefined;
   let files = fromFlags ? flags.files : env.LORECHAT_OTEL_OUTPUT_DIR || undefined;
-  if (!prometheus && !loki && !files && (await isDirectory(DEFAULT_OUTPUT_DIR))) files = DEFAULT_OUTPUT_DIR;
+  if (!prometheus && !loki && !files && (await isDirectory(DEFAULT_OUTPUT_DIR)))
+    files = DEFAULT_OUTPUT_DIR;
   if (!prometheus && !loki && !files) {
     throw new UsageError(
       `no telemetry source: give --prometheus URL and/or --loki URL, or --files DIR (env PROMETHEUS_URL, LOKI_URL, LORECHAT_OTEL_OUTPUT_DIR); ${DEFAULT_OUTPUT_DIR} does not exist here`,
@@ -63,6 +75,8 @@ export async function openSource(
   const common = { timeoutMs: flags.timeoutMs, progress: flags.progress };
   let metrics: MetricsReader | undefined = fileSource?.metrics;
   if (prometheus) metrics = new PrometheusSource(new PrometheusClient(prometheus, common)).metrics;
-  const events = loki ? new LokiEvents(loki, { ...common, selector: flags.lokiSelector }) : fileSource?.events;
+  const events = loki
+    ? new LokiEvents(loki, { ...common, selector: flags.lokiSelector })
+    : fileSource?.events;
   return new CompositeSource(metrics, events, fileSource);
 }

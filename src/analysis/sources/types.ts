@@ -56,6 +56,8 @@ export interface MetricsReader {
   counterIncrease(query: MetricQuery, range: StepRange): Promise<Series[]>;
   histogramIncrease(query: MetricQuery, range: StepRange): Promise<HistogramSeries[]>;
   gauge(query: MetricQuery & { reduce: GaugeReduce }, range: StepRange): Promise<Series[]>;
+  /** The finest useful step (e.g. the export interval of files), if known. */
+  resolution?(): Promise<number | undefined>;
 }
 
 /** The plan's EventContext, normalised from the log record's body and attributes. */

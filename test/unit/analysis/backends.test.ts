@@ -35,7 +35,9 @@ afterEach(async () => {
   );
 });
 
-const matrix = (result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>) => ({
+const matrix = (
+  result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>,
+) => ({
   status: 'success',
   data: { resultType: 'matrix', result },
 });
@@ -46,14 +48,25 @@ describe('Prometheus source (HTTP API response format)', () => {
     const prom = await serve((url) => {
       const q = url.searchParams.get('query') ?? '';
       if (q.includes('_bucket')) {
-        const buckets: Array<[string, string]> = [['0.1', '10'], ['0.5', '30'], ['1', '40'], ['2', '50'], ['5', '61'], ['+Inf', '61']];
+        const buckets: Array<[string, string]> = [
+          ['0.1', '10'],
+          ['0.5', '30'],
+          ['1', '40'],
+          ['2', '50'],
+          ['5', '61'],
+          ['+Inf', '61'],
+        ];
         return { body: matrix(buckets.map(([le, v]) => ({ metric: { le }, values: [[t, v]] }))) };
       }
       if (q.includes('_sum')) return { body: matrix([{ metric: {}, values: [[t, '60.5']] }]) };
       return { body: matrix([{ metric: {}, values: [[t, '61']] }]) };
     });
     const source = new PrometheusSource(new PrometheusClient(prom.url));
-    const p95 = await indicator('response_time_p95').evaluate(source.metrics, { start: t * 1000, end: t * 1000, step: 600_000 });
+    const p95 = await indicator('response_time_p95').evaluate(source.metrics, {
+      start: t * 1000,
+      end: t * 1000,
+      step: 600_000,
+    });
     expect(p95).toHaveLength(1);
     expect(p95[0]?.[0]).toBe(t * 1000);
     expect(p95[0]?.[1]).toBeCloseTo(2 + 3 * (7.95 / 11), 10);
@@ -66,18 +79,27 @@ describe('Prometheus source (HTTP API response format)', () => {
   it('aligns range steps on the end time and passes label matchers', async () => {
     const prom = await serve(() => ({ body: matrix([]) }));
     const source = new PrometheusSource(new PrometheusClient(prom.url));
-    await indicator('llm_error_rate').evaluate(source.metrics, { start: 1000, end: 10_500_000, step: 3_600_000 });
+    await indicator('llm_error_rate').evaluate(source.metrics, {
+      start: 1000,
+      end: 10_500_000,
+      step: 3_600_000,
+    });
     const q = prom.requests[0];
-    expect(q?.searchParams.get('query')).toBe('sum by () (increase(lorechat_errors_total{component="llm"}[3600s]))');
+    expect(q?.searchParams.get('query')).toBe(
+      'sum by () (increase(lorechat_errors_total{component="llm"}[3600s]))',
+    );
     expect(Number(q?.searchParams.get('start'))).toBeCloseTo(10_500 - 2 * 3600, 3);
   });
 
   it('turns a PromQL error into a BackendError with the message', async () => {
-    const prom = await serve(() => ({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error at char 5' } }));
+    const prom = await serve(() => ({
+      status: 400,
+      body: { status: 'error', errorType: 'bad_data', error: 'parse error at char 5' },
+    }));
     const source = new PrometheusSource(new PrometheusClient(prom.url));
-    await expect(indicator('throughput').evaluate(source.metrics, { start: 0, end: 60_000, step: 60_000 })).rejects.toThrow(
-      /HTTP 400: parse error at char 5/,
-    );
+    await expect(
+      indicator('throughput').evaluate(source.metrics, { start: 0, end: 60_000, step: 60_000 }),
+    ).rejects.toThrow(/HTTP 400: parse error at char 5/);
   });
 
   it('an unreachable Prometheus exits 1 with the address in the message', async () => {
@@ -96,7 +118,9 @@ describe('Prometheus source (HTTP API response format)', () => {
       now: () => Date.now(),
     });
     expect(code).toBe(1);
-    expect(err.join('')).toMatch(new RegExp(`cannot reach Prometheus at ${prom.url}: ECONNREFUSED`));
+    expect(err.join('')).toMatch(
+      new RegExp(`cannot reach Prometheus at ${prom.url}: ECONNREFUSED`),
+    );
   });
 });
 
@@ -104,24 +128,57 @@ describe('Loki source (query_range streams format)', () => {
   const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
   const T = Date.parse('2025-03-10T10:00:00Z');
   const line = (event: string, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ event, context: { thread_id: 't1', request_id: 'r1', component: event.split('.')[0], action: 'x', ...extra } });
+    JSON.stringify({
+      event,
+      context: {
+        thread_id: 't1',
+        request_id: 'r1',
+        component: event.split('.')[0],
+        action: 'x',
+        ...extra,
+      },
+    });
 
   it('reads the plan body, labels and structured metadata, and pages forward', async () => {
     const entries: Array<[string, string, Record<string, unknown>]> = [];
     for (let i = 0; i < 5; i++) {
-      entries.push([ns(T + i * 1000), line('chat.message'), { structuredMetadata: { lorechat_query_fingerprint: i < 3 ? 'fp-a' : 'fp-b' } }]);
+      entries.push([
+        ns(T + i * 1000),
+        line('chat.message'),
+        { structuredMetadata: { lorechat_query_fingerprint: i < 3 ? 'fp-a' : 'fp-b' } },
+      ]);
     }
-    entries.push([ns(T + 6000), line('llm.error', { error: { type: 'RateLimitError', message: 'slow down' } }), { structuredMetadata: {} }]);
+    entries.push([
+      ns(T + 6000),
+      line('llm.error', { error: { type: 'RateLimitError', message: 'slow down' } }),
+      { structuredMetadata: {} },
+    ]);
     entries.push([ns(T + 7000), 'plain application log line', { structuredMetadata: {} }]);
     const loki = await serve((url) => {
       const start = BigInt(url.searchParams.get('start') ?? '0');
       const limit = Number(url.searchParams.get('limit'));
       const page = entries.filter(([n]) => BigInt(n) >= start).slice(0, limit);
-      return { body: { status: 'success', data: { resultType: 'streams', result: [{ stream: { service_name: 'lorechat' }, values: page }], stats: {} } } };
+      return {
+        body: {
+          status: 'success',
+          data: {
+            resultType: 'streams',
+            result: [{ stream: { service_name: 'lorechat' }, values: page }],
+            stats: {},
+          },
+        },
+      };
     });
     const reader = new LokiEvents(loki.url, { pageSize: 3 });
     const events = await reader.events({ start: T - 1, end: T + 60_000 });
-    expect(events.map((e) => e.name)).toEqual(['chat.message', 'chat.message', 'chat.message', 'chat.message', 'chat.message', 'llm.error']);
+    expect(events.map((e) => e.name)).toEqual([
+      'chat.message',
+      'chat.message',
+      'chat.message',
+      'chat.message',
+      'chat.message',
+      'llm.error',
+    ]);
     expect(events[0]?.fingerprint).toBe('fp-a');
     expect(events[5]?.context.error).toEqual({ type: 'RateLimitError', message: 'slow down' });
     expect(events[0]?.time).toBe(T);
@@ -140,7 +197,12 @@ describe('Loki source (query_range streams format)', () => {
     const loki = await serve(() => ({
       body: {
         status: 'success',
-        data: { resultType: 'streams', result: [{ stream: { service_name: 'lorechat', lorechat_query_fingerprint: 'fp-z' }, values }] },
+        data: {
+          resultType: 'streams',
+          result: [
+            { stream: { service_name: 'lorechat', lorechat_query_fingerprint: 'fp-z' }, values },
+          ],
+        },
       },
     }));
     const prom = await serve(() => ({ body: matrix([]) }));
@@ -150,20 +212,35 @@ describe('Loki source (query_range streams format)', () => {
     expect(r.totalRequests).toBe(1);
     expect(r.avgResponseTimeSeconds).toBeCloseTo(1.2, 10);
     expect(r.popularQueries).toEqual([{ fingerprint: 'fp-z', count: 1, share: 1 }]);
-    expect(r.errorsByComponent).toContainEqual({ component: 'llm', operations: 1, errors: 1, rate: 1 });
+    expect(r.errorsByComponent).toContainEqual({
+      component: 'llm',
+      operations: 1,
+      errors: 1,
+      rate: 1,
+    });
   });
 
   it('rejects a non-streams answer', async () => {
-    const loki = await serve(() => ({ body: { status: 'success', data: { resultType: 'matrix', result: [] } } }));
-    await expect(new LokiEvents(loki.url).events({ start: 0, end: 1 })).rejects.toBeInstanceOf(BackendError);
+    const loki = await serve(() => ({
+      body: { status: 'success', data: { resultType: 'matrix', result: [] } },
+    }));
+    await expect(new LokiEvents(loki.url).events({ start: 0, end: 1 })).rejects.toBeInstanceOf(
+      BackendError,
+    );
   });
 });
 
 describe('source selection', () => {
   it('flags win over the environment; env is used without flags', async () => {
-    const s1 = await openSource({ prometheus: 'http://127.0.0.1:1' }, { LOKI_URL: 'http://127.0.0.1:2' });
+    const s1 = await openSource(
+      { prometheus: 'http://127.0.0.1:1' },
+      { LOKI_URL: 'http://127.0.0.1:2' },
+    );
     expect(s1.events).toBeUndefined();
-    const s2 = await openSource({}, { PROMETHEUS_URL: 'http://127.0.0.1:1', LOKI_URL: 'http://127.0.0.1:2' });
+    const s2 = await openSource(
+      {},
+      { PROMETHEUS_URL: 'http://127.0.0.1:1', LOKI_URL: 'http://127.0.0.1:2' },
+    );
     expect(s2.describe()).toBe('Prometheus http://127.0.0.1:1/ + Loki http://127.0.0.1:2/');
   });
 });

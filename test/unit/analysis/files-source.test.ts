@@ -23,7 +23,16 @@ const turnsOf = (minute: number): Turn[] => [
     searchSeconds: 0.7,
     nodeSeconds: { retrieve: 0.7, generate: seconds },
   })),
-  ...(minute === 9 ? [{ seconds: 4, status: 'error' as const, fingerprint: 'fp-dragons', llmError: 'RateLimitError' }] : []),
+  ...(minute === 9
+    ? [
+        {
+          seconds: 4,
+          status: 'error' as const,
+          fingerprint: 'fp-dragons',
+          llmError: 'RateLimitError',
+        },
+      ]
+    : []),
 ];
 
 let dir: string;
@@ -44,7 +53,12 @@ function io(env: Record<string, string> = {}) {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {
-    io: { stdout: (t: string) => void stdout.push(t), stderr: (t: string) => void stderr.push(t), env, now: () => T0 + 3600_000 },
+    io: {
+      stdout: (t: string) => void stdout.push(t),
+      stderr: (t: string) => void stderr.push(t),
+      env,
+      now: () => T0 + 3600_000,
+    },
     stdout: () => stdout.join(''),
     stderr: () => stderr.join(''),
   };
@@ -66,30 +80,57 @@ describe('files source (OTLP-JSON written from real SDK objects)', () => {
     expect(r.totalRequests).toBe(61);
     expect(r.failedRequests).toBe(1);
     expect(r.errorRate).toBeCloseTo(1 / 61, 10);
-    expect(r.avgResponseTimeSeconds).toBeCloseTo((10 * SECONDS.reduce((a, b) => a + b) + 4) / 61, 10);
+    expect(r.avgResponseTimeSeconds).toBeCloseTo(
+      (10 * SECONDS.reduce((a, b) => a + b) + 4) / 61,
+      10,
+    );
     // Buckets 0.1/0.5/1/2/5 hold 10/20/10/10/11: rank 57.95 lies in (2, 5].
     expect(r.p95ResponseTimeSeconds).toBeCloseTo(2 + 3 * (7.95 / 11), 10);
     expect(r.tokenUsage).toEqual([
       { model: 'gpt-4o-mini', type: 'input', tokens: 12000 },
       { model: 'gpt-4o-mini', type: 'output', tokens: 3000 },
     ]);
-    expect(r.errorsByComponent.find((c) => c.component === 'llm')).toEqual({ component: 'llm', operations: 61, errors: 1, rate: 1 / 61 });
-    expect(r.errorsByType).toContainEqual({ component: 'llm', errorType: 'RateLimitError', errors: 1, rate: 1 / 61 });
+    expect(r.errorsByComponent.find((c) => c.component === 'llm')).toEqual({
+      component: 'llm',
+      operations: 61,
+      errors: 1,
+      rate: 1 / 61,
+    });
+    expect(r.errorsByType).toContainEqual({
+      component: 'llm',
+      errorType: 'RateLimitError',
+      errors: 1,
+      rate: 1 / 61,
+    });
     expect(r.popularQueries?.[0]).toEqual({ fingerprint: 'fp-weather', count: 40, share: 40 / 61 });
     expect(r.popularQueries?.[1]).toMatchObject({ fingerprint: 'fp-dragons', count: 21 });
   });
 
   it('per-step increases of cumulative points match what was recorded in each minute', async () => {
     const source = await FilesSource.open(out);
-    const series = await indicator('throughput').evaluate(source.metrics, { start: T0 + MIN, end: T0 + 10 * MIN, step: MIN });
+    const series = await indicator('throughput').evaluate(source.metrics, {
+      start: T0 + MIN,
+      end: T0 + 10 * MIN,
+      step: MIN,
+    });
     expect(series.map(([, v]) => v)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 7]);
-    const tokens = await indicator('token_rate').evaluate(source.metrics, { start: T0 + MIN, end: T0 + 10 * MIN, step: MIN });
-    expect(tokens.map(([, v]) => v)).toEqual([1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500]);
+    const tokens = await indicator('token_rate').evaluate(source.metrics, {
+      start: T0 + MIN,
+      end: T0 + 10 * MIN,
+      step: MIN,
+    });
+    expect(tokens.map(([, v]) => v)).toEqual([
+      1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500,
+    ]);
   });
 
   it('trends: a rising memory series, its slope and a Holt forecast', async () => {
     const source = await FilesSource.open(out);
-    const r = await trends(source.metrics, indicator('memory_max'), { end: T0 + 10 * MIN, window: 10 * MIN, step: MIN });
+    const r = await trends(source.metrics, indicator('memory_max'), {
+      end: T0 + 10 * MIN,
+      window: 10 * MIN,
+      step: MIN,
+    });
     expect(r.current).toBe(1.45e6);
     expect(r.trend?.direction).toBe('rising');
     expect(r.trend?.slopePerHour).toBeCloseTo(0.05e6 * 60, 3);
@@ -99,14 +140,28 @@ describe('files source (OTLP-JSON written from real SDK objects)', () => {
 
   it("recommend: the plan's three rules fire with the numbers behind them", async () => {
     const source = await FilesSource.open(out);
-    const r = await recommend(source.metrics, { start: T0, end: T0 + 10 * MIN }, { source: source.describe() });
+    const r = await recommend(
+      source.metrics,
+      { start: T0, end: T0 + 10 * MIN },
+      { source: source.describe() },
+    );
     const ids = r.recommendations.map((x) => x.id);
-    expect(ids).toEqual(expect.arrayContaining(['vector-search-slow', 'memory-growth', 'token-rate', 'response-time-p95', 'slow-node:generate']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'vector-search-slow',
+        'memory-growth',
+        'token-rate',
+        'response-time-p95',
+        'slow-node:generate',
+      ]),
+    );
     expect(ids).not.toContain('slow-node:retrieve');
     expect(r.measurements.vector_search_avg_seconds).toBeCloseTo(0.7, 10);
     expect(r.measurements.tokens_per_minute).toBeCloseTo(1500, 6);
     expect(r.measurements.memory_growth_rate).toBeGreaterThan(0.3);
-    expect(r.recommendations.find((x) => x.id === 'token-rate')?.finding).toMatch(/1500 tokens per minute/);
+    expect(r.recommendations.find((x) => x.id === 'token-rate')?.finding).toMatch(
+      /1500 tokens per minute/,
+    );
   });
 
   it('reads rotated files oldest first and skips a torn last line', async () => {
@@ -144,21 +199,40 @@ describe('CLI on files', () => {
   it('trends of an unknown metric is a usage error listing the known ones (exit 2)', async () => {
     const c = io();
     expect(await runCli(['trends', 'latency', '--files', out], c.io)).toBe(2);
-    expect(c.stderr()).toMatch(/unknown metric "latency"; known metrics: response_time_p95,.*token_rate/);
+    expect(c.stderr()).toMatch(
+      /unknown metric "latency"; known metrics: response_time_p95,.*token_rate/,
+    );
   });
 
   it('a bad duration is a usage error (exit 2)', async () => {
     const c = io();
-    expect(await runCli(['trends', 'throughput', '--window', '7days', '--files', out], c.io)).toBe(2);
+    expect(await runCli(['trends', 'throughput', '--window', '7days', '--files', out], c.io)).toBe(
+      2,
+    );
     expect(c.stderr()).toMatch(/bad duration "7days"/);
   });
 
   it('an empty range exits 3 (no data) and a reversed one exits 2', async () => {
     const c = io();
-    expect(await runCli(['analyze', '--files', out, '--from', '2024-01-01T00:00:00Z', '--to', '2024-01-02T00:00:00Z'], c.io)).toBe(3);
+    expect(
+      await runCli(
+        [
+          'analyze',
+          '--files',
+          out,
+          '--from',
+          '2024-01-01T00:00:00Z',
+          '--to',
+          '2024-01-02T00:00:00Z',
+        ],
+        c.io,
+      ),
+    ).toBe(3);
     expect(c.stderr()).toMatch(/no chat turns and no events between 2024-01-01/);
     const d = io();
-    expect(await runCli(['analyze', '--files', out, '--from', 'now', '--to', 'now-1h'], d.io)).toBe(2);
+    expect(await runCli(['analyze', '--files', out, '--from', 'now', '--to', 'now-1h'], d.io)).toBe(
+      2,
+    );
   });
 
   it('a missing directory or no source at all is a usage error', async () => {
@@ -169,7 +243,12 @@ describe('CLI on files', () => {
 
   it('trends text output states the forecast method', async () => {
     const c = io();
-    expect(await runCli(['trends', 'throughput', '--files', out, '--window', '10m', '--step', '1m', '--quiet'], c.io)).toBe(0);
+    expect(
+      await runCli(
+        ['trends', 'throughput', '--files', out, '--window', '10m', '--step', '1m', '--quiet'],
+        c.io,
+      ),
+    ).toBe(0);
     expect(c.stdout()).toMatch(/forecast method\s+Holt's double exponential smoothing/);
     expect(c.stdout()).toMatch(/trend \(least squares\)\s+(rising|flat)/);
   });

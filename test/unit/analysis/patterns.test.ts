@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { detectAnomalies, detectErrorPatterns, detectUsagePatterns, DEFAULT_PATTERN_OPTIONS } from '../../../src/analysis/patterns.js';
+import {
+  detectAnomalies,
+  detectErrorPatterns,
+  detectUsagePatterns,
+  DEFAULT_PATTERN_OPTIONS,
+} from '../../../src/analysis/patterns.js';
 
 const HOUR = 3_600_000;
 // 2025-03-03 is a Monday.
@@ -30,12 +35,17 @@ describe('usage patterns', () => {
     expect(patterns.find((p) => p.details.hour === 14)?.score).toBe(1);
     expect(profile.activeDays).toBe(28);
     expect(profile.activeWeeks).toBe(4);
-    const weekdays = patterns.filter((p) => p.details.weekday !== undefined).map((p) => p.details.weekday);
+    const weekdays = patterns
+      .filter((p) => p.details.weekday !== undefined)
+      .map((p) => p.details.weekday);
     expect(weekdays).toEqual(['Wednesday']);
   });
 
   it('drops an hour below 0.8 confidence (peak missing on 6 weekend days of 28)', () => {
-    const { patterns, profile } = detectUsagePatterns(weeklySeries([5, 6, 12, 13, 19, 20]), DEFAULT_PATTERN_OPTIONS);
+    const { patterns, profile } = detectUsagePatterns(
+      weeklySeries([5, 6, 12, 13, 19, 20]),
+      DEFAULT_PATTERN_OPTIONS,
+    );
     expect(profile.hourConfidence[14]).toBeCloseTo(22 / 28, 10);
     expect(patterns.some((p) => p.details.hour === 14)).toBe(false);
   });
@@ -44,7 +54,10 @@ describe('usage patterns', () => {
     const oneDay = weeklySeries().slice(0, 24);
     const { patterns, notes } = detectUsagePatterns(oneDay, DEFAULT_PATTERN_OPTIONS);
     expect(patterns).toEqual([]);
-    expect(notes).toEqual(['hour-of-day peaks need 3 active days; found 1', 'weekday peaks need 2 active weeks; found 1']);
+    expect(notes).toEqual([
+      'hour-of-day peaks need 3 active days; found 1',
+      'weekday peaks need 2 active weeks; found 1',
+    ]);
   });
 });
 
@@ -75,7 +88,10 @@ describe('error patterns', () => {
 describe('performance anomalies', () => {
   it('flags the planted spike in a 24h p95 series and nothing else', () => {
     const step = 5 * 60_000;
-    const series = Array.from({ length: 288 }, (_, i): [number, number] => [i * step, 0.8 + 0.05 * Math.sin(i / 5)]);
+    const series = Array.from({ length: 288 }, (_, i): [number, number] => [
+      i * step,
+      0.8 + 0.05 * Math.sin(i / 5),
+    ]);
     series[200] = [200 * step, 2.4];
     const a = detectAnomalies('response_time_p95', series, 2, step);
     expect(a.anomalies).toHaveLength(1);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cumulativeBuckets, histogramQuantile, holt, linearRegression, quantile, stddev, zScores } from '../../../src/analysis/stats.js';
+import {
+  cumulativeBuckets,
+  histogramQuantile,
+  holt,
+  linearRegression,
+  quantile,
+  stddev,
+  zScores,
+} from '../../../src/analysis/stats.js';
 import { formatDuration, parseDuration, parseTime } from '../../../src/analysis/time.js';
 import { UsageError } from '../../../src/analysis/errors.js';
 import { fitTrend, forecastNext } from '../../../src/analysis/trends.js';
@@ -117,9 +125,12 @@ describe('durations and times', () => {
     expect(formatDuration(5_400_000)).toBe('1h30m');
   });
 
-  it.each(['', '7', 'd', '7x', '-1h', '0s', '7d junk'])('rejects "%s" with a usage error', (bad) => {
-    expect(() => parseDuration(bad)).toThrow(UsageError);
-  });
+  it.each(['', '7', 'd', '7x', '-1h', '0s', '7d junk'])(
+    'rejects "%s" with a usage error',
+    (bad) => {
+      expect(() => parseDuration(bad)).toThrow(UsageError);
+    },
+  );
 
   it('parses now-relative, ISO and Unix times', () => {
     const now = Date.parse('2025-03-10T12:00:00Z');

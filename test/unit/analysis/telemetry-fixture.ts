@@ -11,7 +11,11 @@ import type { HrTime } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { JsonLogsSerializer, JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type MetricName, metricDefinition } from '../../../src/catalogue/index.js';
 import { toOtlpJsonLine } from '../../../src/exporters/otlp-json-file.js';
@@ -68,13 +72,19 @@ export interface Scenario {
 /** Records the scenario and writes metrics.jsonl / logs.jsonl into `dir`. */
 export async function writeTelemetry(dir: string, scenario: Scenario): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const resource = resourceFromAttributes({ 'service.name': 'lorechat', 'service.instance.id': 'fixture-1' });
+  const resource = resourceFromAttributes({
+    'service.name': 'lorechat',
+    'service.instance.id': 'fixture-1',
+  });
   const reader = new ManualReader();
   const meterProvider = new MeterProvider({ readers: [reader], resource });
   const meter = meterProvider.getMeter('lorechat-otel');
   const histogram = (name: MetricName) => {
     const d = metricDefinition(name);
-    return meter.createHistogram(d.name, { unit: d.unit, advice: { explicitBucketBoundaries: [...(d.buckets ?? [])] } });
+    return meter.createHistogram(d.name, {
+      unit: d.unit,
+      advice: { explicitBucketBoundaries: [...(d.buckets ?? [])] },
+    });
   };
   const responseTime = histogram(s.METRIC_CHAT_RESPONSE_TIME);
   const vectorDuration = histogram(s.METRIC_VECTOR_STORE_OPERATION_DURATION);
@@ -86,12 +96,21 @@ export async function writeTelemetry(dir: string, scenario: Scenario): Promise<v
   const memoryMax = meter.createGauge(s.METRIC_CHAT_MEMORY_MAX, { unit: 'By' });
 
   const logExporter = new InMemoryLogRecordExporter();
-  const loggerProvider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new SimpleLogRecordProcessor({ exporter: logExporter })],
+  });
   const logger = loggerProvider.getLogger('lorechat-otel');
   const model = scenario.model ?? 'gpt-4o-mini';
   let requestNo = 0;
 
-  const emit = (name: string, time: number, ctx: Record<string, unknown>, attributes: Record<string, string | number>, extra: Record<string, unknown> = {}) => {
+  const emit = (
+    name: string,
+    time: number,
+    ctx: Record<string, unknown>,
+    attributes: Record<string, string | number>,
+    extra: Record<string, unknown> = {},
+  ) => {
     const failed = ctx.error !== undefined;
     logger.emit({
       eventName: name,
@@ -116,32 +135,95 @@ export async function writeTelemetry(dir: string, scenario: Scenario): Promise<v
       const status = turn.status ?? 'success';
       responseTime.record(turn.seconds, { [s.METRIC_ATTR_STATUS]: status });
       operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
-      if (status === 'error') errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: turn.llmError ?? 'Error' });
-      emit(s.EVENT_CHAT_START, t - turn.seconds * 1000, { ...base, component: 'chat', action: 'start' }, {});
-      emit(s.EVENT_CHAT_MESSAGE, t - turn.seconds * 1000 + 1, { ...base, component: 'chat', action: 'message' }, { [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint }, turn.query ? { query: turn.query } : {});
+      if (status === 'error')
+        errors.add(1, {
+          [s.METRIC_ATTR_COMPONENT]: 'chat',
+          [s.ATTR_ERROR_TYPE]: turn.llmError ?? 'Error',
+        });
+      emit(
+        s.EVENT_CHAT_START,
+        t - turn.seconds * 1000,
+        { ...base, component: 'chat', action: 'start' },
+        {},
+      );
+      emit(
+        s.EVENT_CHAT_MESSAGE,
+        t - turn.seconds * 1000 + 1,
+        { ...base, component: 'chat', action: 'message' },
+        { [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint },
+        turn.query ? { query: turn.query } : {},
+      );
       if (turn.searchSeconds !== undefined) {
-        vectorDuration.record(turn.searchSeconds, { [s.METRIC_ATTR_OPERATION]: 'search', [s.METRIC_ATTR_STATUS]: 'success' });
-        vectorOps.add(1, { [s.METRIC_ATTR_OPERATION]: 'search', [s.METRIC_ATTR_STATUS]: 'success' });
+        vectorDuration.record(turn.searchSeconds, {
+          [s.METRIC_ATTR_OPERATION]: 'search',
+          [s.METRIC_ATTR_STATUS]: 'success',
+        });
+        vectorOps.add(1, {
+          [s.METRIC_ATTR_OPERATION]: 'search',
+          [s.METRIC_ATTR_STATUS]: 'success',
+        });
         operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'vector' });
-        emit(s.EVENT_VECTOR_SEARCH, t - 500, { ...base, component: 'vector', action: 'search', duration_ms: turn.searchSeconds * 1000 }, {});
+        emit(
+          s.EVENT_VECTOR_SEARCH,
+          t - 500,
+          {
+            ...base,
+            component: 'vector',
+            action: 'search',
+            duration_ms: turn.searchSeconds * 1000,
+          },
+          {},
+        );
       }
       for (const [node, seconds] of Object.entries(turn.nodeSeconds ?? {})) {
-        nodeDuration.record(seconds, { [s.METRIC_ATTR_NODE_NAME]: node, [s.METRIC_ATTR_STATUS]: 'success' });
+        nodeDuration.record(seconds, {
+          [s.METRIC_ATTR_NODE_NAME]: node,
+          [s.METRIC_ATTR_STATUS]: 'success',
+        });
         operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
       }
       operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm' });
       if (turn.llmError) {
         errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm', [s.ATTR_ERROR_TYPE]: turn.llmError });
-        emit(s.EVENT_LLM_ERROR, t - 10, { ...base, component: 'llm', action: 'error', error: { type: turn.llmError, message: 'simulated' } }, { [s.ATTR_ERROR_TYPE]: turn.llmError });
+        emit(
+          s.EVENT_LLM_ERROR,
+          t - 10,
+          {
+            ...base,
+            component: 'llm',
+            action: 'error',
+            error: { type: turn.llmError, message: 'simulated' },
+          },
+          { [s.ATTR_ERROR_TYPE]: turn.llmError },
+        );
       } else {
-        tokens.add(turn.inputTokens ?? 0, { [s.METRIC_ATTR_MODEL]: model, [s.METRIC_ATTR_TYPE]: 'input' });
-        tokens.add(turn.outputTokens ?? 0, { [s.METRIC_ATTR_MODEL]: model, [s.METRIC_ATTR_TYPE]: 'output' });
-        emit(s.EVENT_LLM_RESPONSE, t - 10, { ...base, component: 'llm', action: 'response' }, { [s.ATTR_GEN_AI_REQUEST_MODEL]: model });
+        tokens.add(turn.inputTokens ?? 0, {
+          [s.METRIC_ATTR_MODEL]: model,
+          [s.METRIC_ATTR_TYPE]: 'input',
+        });
+        tokens.add(turn.outputTokens ?? 0, {
+          [s.METRIC_ATTR_MODEL]: model,
+          [s.METRIC_ATTR_TYPE]: 'output',
+        });
+        emit(
+          s.EVENT_LLM_RESPONSE,
+          t - 10,
+          { ...base, component: 'llm', action: 'response' },
+          { [s.ATTR_GEN_AI_REQUEST_MODEL]: model },
+        );
       }
       emit(
         s.EVENT_CHAT_COMPLETE,
         t,
-        { ...base, component: 'chat', action: 'complete', duration_ms: turn.seconds * 1000, ...(status === 'error' ? { error: { type: turn.llmError ?? 'Error', message: 'failed' } } : {}) },
+        {
+          ...base,
+          component: 'chat',
+          action: 'complete',
+          duration_ms: turn.seconds * 1000,
+          ...(status === 'error'
+            ? { error: { type: turn.llmError ?? 'Error', message: 'failed' } }
+            : {}),
+        },
         { [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint },
       );
     }
@@ -149,7 +231,9 @@ export async function writeTelemetry(dir: string, scenario: Scenario): Promise<v
     if (memory !== undefined) memoryMax.record(memory);
     const end = intervalStart + scenario.interval;
     const { resourceMetrics } = await reader.collect();
-    const bytes = JsonMetricsSerializer.serializeRequest(retime(resourceMetrics, scenario.start, end));
+    const bytes = JsonMetricsSerializer.serializeRequest(
+      retime(resourceMetrics, scenario.start, end),
+    );
     if (!bytes) throw new Error('metrics serializer returned nothing');
     appendFileSync(join(dir, 'metrics.jsonl'), toOtlpJsonLine(bytes) + '\n');
   }
