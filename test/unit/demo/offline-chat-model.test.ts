@@ -129,7 +129,7 @@ describe('OfflineChatModel', () => {
     await expect(
       graph.invoke({}, { configurable: { [CONFIGURABLE_FAIL_KEY]: true } }),
     ).rejects.toThrow(OfflineModelError);
-    await expect(graph.invoke({})).resolves.toMatchObject({ reply: expect.stringContaining('hi') });
+    expect((await graph.invoke({})).reply).toContain('hi');
   });
 
   it('rejects invalid parameters with a clear message', () => {
