@@ -50,7 +50,7 @@ export function errorMessage(err: unknown): string {
 
 function safeToString(value: object): string {
   try {
-    return String(value);
+    return JSON.stringify(value) ?? '[unprintable error]';
   } catch {
     return '[unprintable error]';
   }

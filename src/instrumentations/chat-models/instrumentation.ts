@@ -130,12 +130,14 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   }
 
   /** Patches an already loaded `@langchain/core/language_models/chat_models`. */
-  manuallyInstrument(module: ChatModelsModuleLike): void {
+  manuallyInstrument(moduleExports: object): void {
+    const module = moduleExports as ChatModelsModuleLike;
     this.patch(module.BaseChatModel);
   }
 
   /** Undoes {@link manuallyInstrument}. */
-  manuallyUninstrument(module: ChatModelsModuleLike): void {
+  manuallyUninstrument(moduleExports: object): void {
+    const module = moduleExports as ChatModelsModuleLike;
     this.unpatch(module.BaseChatModel);
   }
 
@@ -160,35 +162,39 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   }
 
   private wrapGenerate(original: GenerateFn): GenerateFn {
-    const inst = this;
-    return function lorechatGenerate(
-      this: ChatModelLike,
-      messages: unknown[],
-      options?: unknown,
-      callbacks?: unknown,
-    ) {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments as unknown as Parameters<GenerateFn>;
-      if (inChatCall()) return original.apply(this, args);
+    const traced = (model: ChatModelLike, args: Parameters<GenerateFn>) =>
+      this.tracedGenerate(original, model, args);
+    return function lorechatGenerate(this: ChatModelLike, ...args: Parameters<GenerateFn>) {
+      return traced(this, args);
+    };
+  }
+
+  private tracedGenerate(
+    original: GenerateFn,
+    model: ChatModelLike,
+    args: Parameters<GenerateFn>,
+  ): Promise<ChatResultLike> {
+    const [messages, options] = args;
+    {
+      if (inChatCall()) return original.apply(model, args);
       let call: CallRecord;
       try {
-        call = inst.startCall(this, options, false, messages);
+        call = this.startCall(model, options, false, messages);
       } catch (err) {
-        inst._diag.error('failed to start a chat span', err);
-        return original.apply(this, args);
+        this._diag.error('failed to start a chat span', err);
+        return original.apply(model, args);
       }
-      void callbacks;
       const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
       let pending: Promise<ChatResultLike>;
       try {
-        pending = otelContext.with(ctx, () => original.apply(this, args));
+        pending = otelContext.with(ctx, () => original.apply(model, args));
       } catch (err) {
-        inst.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
+        this.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
         throw err;
       }
       return Promise.resolve(pending).then(
         (result) => {
-          inst.endCall(
+          this.endCall(
             call,
             { kind: 'done' },
             safe(() => responseFromResult(result)) ?? emptyResponse(),
@@ -198,34 +204,44 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
           return result;
         },
         (err: unknown) => {
-          inst.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
+          this.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
           throw err;
         },
       );
-    };
+    }
   }
 
   private wrapStream(original: StreamFn): StreamFn {
-    const inst = this;
-    return function lorechatStream(this: ChatModelLike, input: unknown, options?: unknown) {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments as unknown as Parameters<StreamFn>;
-      if (inChatCall()) return original.apply(this, args);
+    const traced = (model: ChatModelLike, args: Parameters<StreamFn>) =>
+      this.tracedStream(original, model, args);
+    return function lorechatStream(this: ChatModelLike, ...args: Parameters<StreamFn>) {
+      return traced(this, args);
+    };
+  }
+
+  private tracedStream(
+    original: StreamFn,
+    model: ChatModelLike,
+    args: Parameters<StreamFn>,
+  ): Promise<object> {
+    const [input, options] = args;
+    {
+      if (inChatCall()) return original.apply(model, args);
       let call: CallRecord;
       try {
-        call = inst.startCall(this, options, true, input);
+        call = this.startCall(model, options, true, input);
       } catch (err) {
-        inst._diag.error('failed to start a chat span', err);
-        return original.apply(this, args);
+        this._diag.error('failed to start a chat span', err);
+        return original.apply(model, args);
       }
       const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
       const response = emptyResponse();
       let firstChunkAt: number | undefined;
       let text = '';
-      const capture = inst._shared.captureMessageContent;
-      const limit = inst._shared.contentMaxLength;
+      const capture = this._shared.captureMessageContent;
+      const limit = this._shared.contentMaxLength;
       const end = (outcome: StreamOutcome) =>
-        inst.endCall(
+        this.endCall(
           call,
           outcome,
           response,
@@ -234,7 +250,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
         );
       let pending: Promise<object>;
       try {
-        pending = otelContext.with(ctx, () => original.apply(this, args));
+        pending = otelContext.with(ctx, () => original.apply(model, args));
       } catch (err) {
         end({ kind: 'error', error: err });
         throw err;
@@ -260,7 +276,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
           throw err;
         },
       );
-    };
+    }
   }
 
   private startCall(

@@ -11,8 +11,12 @@ export interface ChatModelLike {
   _llmType?(): string;
   getLsParams?(options: unknown): LsParamsLike;
   getName?(): string;
-  generate(messages: unknown[], options?: unknown, callbacks?: unknown): Promise<ChatResultLike>;
-  stream(input: unknown, options?: unknown): Promise<object>;
+  generate: (
+    messages: unknown[],
+    options?: unknown,
+    callbacks?: unknown,
+  ) => Promise<ChatResultLike>;
+  stream: (input: unknown, options?: unknown) => Promise<object>;
   [key: string]: unknown;
 }
 

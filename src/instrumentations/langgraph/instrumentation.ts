@@ -54,11 +54,9 @@ import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js
 import type { ResolvedSharedConfig } from '../types.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
 import type {
-  CheckpointerLike,
   LangGraphModuleLike,
   PregelClass,
   PregelLike,
-  PregelNodeLike,
   RunnableConfigLike,
   RunnableLike,
   StateGraphClass,
@@ -173,14 +171,16 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
    * Patches an already loaded `@langchain/langgraph` (e.g. `import * as lg from
    * '@langchain/langgraph'`), for bundlers and test runners that bypass the module hooks.
    */
-  manuallyInstrument(module: LangGraphModuleLike): void {
-    this.patchPregel(module.Pregel);
+  manuallyInstrument(moduleExports: object): void {
+    const module = moduleExports as LangGraphModuleLike;
+    this.patchPregel(pregelOf(module));
     this.patchStateGraph(module.StateGraph);
   }
 
   /** Undoes {@link manuallyInstrument}. */
-  manuallyUninstrument(module: LangGraphModuleLike): void {
-    this.unpatchPregel(module.Pregel);
+  manuallyUninstrument(moduleExports: object): void {
+    const module = moduleExports as LangGraphModuleLike;
+    this.unpatchPregel(pregelOf(module));
     this.unpatchStateGraph(module.StateGraph);
   }
 
@@ -227,43 +227,51 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   // --- graph runs (turns) ------------------------------------------------------------------
 
   private wrapStream(original: StreamFn): StreamFn {
-    const instrumentation = this;
-    return function lorechatStream(this: PregelLike, input: unknown, options?: RunnableConfigLike) {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments as unknown as Parameters<StreamFn>;
-      if (getTurn() !== undefined) return original.apply(this, args);
-      let turn: TurnRecord;
-      try {
-        turn = instrumentation.startTurn(this, input, options);
-      } catch (err) {
-        instrumentation._diag.error('failed to start a workflow span', err);
-        return original.apply(this, args);
-      }
-      const ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
-      let result: Promise<object>;
-      try {
-        result = otelContext.with(ctx, () => original.apply(this, args));
-      } catch (err) {
-        instrumentation.endTurn(this, turn, options, { kind: 'error', error: err });
-        throw err;
-      }
-      const keepValues = (options?.streamMode ?? this.streamMode) === 'values';
-      return Promise.resolve(result).then(
-        (stream) =>
-          observeStream(stream, {
-            ctx,
-            signal: options?.signal,
-            onChunk: (chunk) => {
-              if (keepValues) turn.lastValues = chunk;
-            },
-            onEnd: (outcome) => instrumentation.endTurn(this, turn, options, outcome),
-          }),
-        (err: unknown) => {
-          instrumentation.endTurn(this, turn, options, { kind: 'error', error: err });
-          throw err;
-        },
-      );
+    const traced = (graph: PregelLike, args: Parameters<StreamFn>) =>
+      this.tracedStream(original, graph, args);
+    return function lorechatStream(this: PregelLike, ...args: Parameters<StreamFn>) {
+      return traced(this, args);
     };
+  }
+
+  private tracedStream(
+    original: StreamFn,
+    graph: PregelLike,
+    args: Parameters<StreamFn>,
+  ): Promise<object> {
+    const [input, options] = args;
+    if (getTurn() !== undefined) return original.apply(graph, args);
+    let turn: TurnRecord;
+    try {
+      turn = this.startTurn(graph, input, options);
+    } catch (err) {
+      this._diag.error('failed to start a workflow span', err);
+      return original.apply(graph, args);
+    }
+    const ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
+    let result: Promise<object>;
+    try {
+      result = otelContext.with(ctx, () => original.apply(graph, args));
+    } catch (err) {
+      this.endTurn(graph, turn, options, { kind: 'error', error: err });
+      throw err;
+    }
+    const keepValues = (options?.streamMode ?? graph.streamMode) === 'values';
+    return Promise.resolve(result).then(
+      (stream) =>
+        observeStream(stream, {
+          ctx,
+          signal: options?.signal,
+          onChunk: (chunk) => {
+            if (keepValues) turn.lastValues = chunk;
+          },
+          onEnd: (outcome) => this.endTurn(graph, turn, options, outcome),
+        }),
+      (err: unknown) => {
+        this.endTurn(graph, turn, options, { kind: 'error', error: err });
+        throw err;
+      },
+    );
   }
 
   private startTurn(
@@ -412,14 +420,16 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   // --- nodes ---------------------------------------------------------------------------------
 
   private wrapCompile(original: CompileFn): CompileFn {
-    const instrumentation = this;
+    const afterCompile = (compiled: PregelLike): void => {
+      try {
+        this.instrumentNodes(compiled);
+      } catch (err) {
+        this._diag.error('failed to instrument graph nodes', err);
+      }
+    };
     return function lorechatCompile(this: unknown, ...args: unknown[]) {
       const compiled = original.apply(this, args);
-      try {
-        instrumentation.instrumentNodes(compiled);
-      } catch (err) {
-        instrumentation._diag.error('failed to instrument graph nodes', err);
-      }
+      afterCompile(compiled);
       return compiled;
     };
   }
@@ -430,22 +440,21 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     for (const [name, node] of Object.entries(nodes)) {
       if (name === '__start__' || !node?.bound || typeof node.bound.invoke !== 'function') continue;
       if ((node.bound as unknown as Record<symbol, unknown>)[NODE_PROXY]) continue;
-      (node as PregelNodeLike).bound = this.nodeProxy(name, node.bound);
+      node.bound = this.nodeProxy(name, node.bound);
     }
   }
 
   private nodeProxy(name: string, bound: RunnableLike): RunnableLike {
-    const instrumentation = this;
+    const run = (input: unknown, config?: RunnableConfigLike): Promise<unknown> =>
+      !this.isEnabled() || config?.metadata?.langgraph_node !== name
+        ? bound.invoke(input, config)
+        : this.runNode(name, bound, input, config);
     const proxy = Object.create(bound) as RunnableLike & Record<symbol, unknown>;
     Object.defineProperty(proxy, NODE_PROXY, { value: bound });
     Object.defineProperty(proxy, 'invoke', {
       configurable: true,
       writable: true,
-      value: function invoke(input: unknown, config?: RunnableConfigLike): Promise<unknown> {
-        if (!instrumentation.isEnabled() || config?.metadata?.langgraph_node !== name)
-          return bound.invoke(input, config);
-        return instrumentation.runNode(name, bound, input, config);
-      },
+      value: run,
     });
     return proxy;
   }
@@ -580,6 +589,27 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   }
 }
 
+/**
+ * `Pregel` from a module: its own export, or the class on `CompiledStateGraph`'s prototype
+ * chain that defines `stream` (the root entry of `@langchain/langgraph` does not export it).
+ */
+function pregelOf(module: LangGraphModuleLike): PregelClass | undefined {
+  if (module.Pregel) return module.Pregel;
+  for (
+    let proto = module.CompiledStateGraph?.prototype as object | null | undefined;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    if (
+      Object.prototype.hasOwnProperty.call(proto, 'stream') &&
+      Object.prototype.hasOwnProperty.call(proto, '_streamIterator')
+    ) {
+      return { prototype: proto as PregelLike };
+    }
+  }
+  return undefined;
+}
+
 function graphName(graph: PregelLike): string {
   try {
     const name = typeof graph.getName === 'function' ? graph.getName() : graph.name;
@@ -592,7 +622,7 @@ function graphName(graph: PregelLike): string {
 
 function errorMessageOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'message' in err
-    ? safeStringify((err as { message: unknown }).message)
+    ? safeStringify(err.message)
     : safeStringify(err);
 }
 
@@ -618,8 +648,7 @@ async function measureSession(
   options: RunnableConfigLike | undefined,
   lastValues: unknown,
 ): Promise<{ bytes: number | undefined; state: unknown }> {
-  const checkpointer =
-    typeof graph.checkpointer === 'object' ? (graph.checkpointer as CheckpointerLike) : undefined;
+  const checkpointer = typeof graph.checkpointer === 'object' ? graph.checkpointer : undefined;
   const threadId = threadIdOf(options);
   if (checkpointer && threadId !== undefined && typeof checkpointer.getTuple === 'function') {
     const ns = options?.configurable?.checkpoint_ns;

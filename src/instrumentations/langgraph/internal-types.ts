@@ -12,7 +12,7 @@ export interface RunnableConfigLike {
 }
 
 export interface RunnableLike {
-  invoke(input: unknown, config?: RunnableConfigLike): Promise<unknown>;
+  invoke: (input: unknown, config?: RunnableConfigLike) => Promise<unknown>;
 }
 
 export interface PregelNodeLike {
@@ -24,7 +24,7 @@ export interface CheckpointTupleLike {
 }
 
 export interface CheckpointerLike {
-  getTuple(config: RunnableConfigLike): Promise<CheckpointTupleLike | undefined>;
+  getTuple: (config: RunnableConfigLike) => Promise<CheckpointTupleLike | undefined>;
   readonly serde?: {
     dumpsTyped(
       obj: unknown,
@@ -38,7 +38,7 @@ export interface PregelLike {
   checkpointer?: CheckpointerLike | boolean;
   nodes?: Record<string, PregelNodeLike>;
   getName?(): string;
-  stream(input: unknown, options?: RunnableConfigLike): Promise<object>;
+  stream: (input: unknown, options?: RunnableConfigLike) => Promise<object>;
 }
 
 export interface PregelClass {
@@ -46,7 +46,7 @@ export interface PregelClass {
 }
 
 export interface StateGraphLike {
-  compile(...args: unknown[]): PregelLike;
+  compile: (...args: unknown[]) => PregelLike;
 }
 
 export interface StateGraphClass {
@@ -55,6 +55,9 @@ export interface StateGraphClass {
 
 /** What `manuallyInstrument` accepts: `@langchain/langgraph` (or its pregel/graph modules). */
 export interface LangGraphModuleLike {
+  /** Exported by `@langchain/langgraph/pregel` (the root entry exports only its type). */
   readonly Pregel?: PregelClass;
+  /** Exported by the root entry; `Pregel` is found on its prototype chain. */
+  readonly CompiledStateGraph?: { prototype: object };
   readonly StateGraph?: StateGraphClass;
 }

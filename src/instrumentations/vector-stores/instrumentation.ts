@@ -195,12 +195,14 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   }
 
   /** Patches an already loaded `@langchain/core/vectorstores`. */
-  manuallyInstrument(module: VectorStoresModuleLike): void {
+  manuallyInstrument(moduleExports: object): void {
+    const module = moduleExports as VectorStoresModuleLike;
     this.patch(module.VectorStore);
   }
 
   /** Undoes {@link manuallyInstrument}, including the concrete classes patched since. */
-  manuallyUninstrument(module: VectorStoresModuleLike): void {
+  manuallyUninstrument(moduleExports: object): void {
+    const module = moduleExports as VectorStoresModuleLike;
     this.unpatch(module.VectorStore);
   }
 
@@ -237,13 +239,13 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
     }
     this.unpatch(VectorStore);
     this._baseProtos.add(base);
-    const inst = this;
+    const see = (store: unknown): void => this.seeInstance(store);
     for (const method of BASE_HOOKED_METHODS) {
       if (typeof base[method] !== 'function') continue;
       this._wrap(base as Record<string, AnyMethod>, method, (original) => {
-        const recorded = inst.methodWrapper(method)(original);
+        const recorded = this.methodWrapper(method)(original);
         return function (this: unknown, ...args: unknown[]) {
-          inst.seeInstance(this);
+          see(this);
           return recorded.apply(this, args);
         };
       });
@@ -254,7 +256,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
         'asRetriever',
         (original) =>
           function (this: unknown, ...args: unknown[]) {
-            inst.seeInstance(this);
+            see(this);
             return original.apply(this, args);
           },
       );
@@ -264,7 +266,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
         configurable: true,
         enumerable: false,
         get(this: VectorStoreLike) {
-          inst.seeInstance(this);
+          see(this);
           return Reflect.get(
             Object.getPrototypeOf(base) as object,
             CONSTRUCTION_HOOK,
@@ -318,24 +320,35 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   }
 
   private methodWrapper(method: string): (original: AnyMethod) => AnyMethod {
-    const inst = this;
-    return (original) =>
-      function lorechatVectorStoreMethod(this: unknown, ...args: unknown[]): unknown {
-        const active = getVectorOp();
-        if (!inst.isEnabled() || (active && active.store === this)) {
-          if (active && active.store === this && method === 'similaritySearchVectorWithScore') {
-            return inst.collectScores(active, original.apply(this, args));
-          }
-          return original.apply(this, args);
-        }
-        if (method in SEARCH_METHODS)
-          return inst.runSearch(method as SearchMethod, this as VectorStoreLike, original, args);
-        if (method in WRITE_METHODS)
-          return inst.runWrite(method as WriteMethod, this as VectorStoreLike, original, args);
-        if (method === DELETE_METHOD)
-          return inst.runDelete(this as VectorStoreLike, original, args);
-        return original.apply(this, args);
+    return (original) => {
+      const traced = (store: unknown, args: unknown[]): unknown =>
+        this.tracedMethod(method, original, store, args);
+      return function lorechatVectorStoreMethod(this: unknown, ...args: unknown[]): unknown {
+        return traced(this, args);
       };
+    };
+  }
+
+  private tracedMethod(
+    method: string,
+    original: AnyMethod,
+    store: unknown,
+    args: unknown[],
+  ): unknown {
+    const active = getVectorOp();
+    if (!this.isEnabled() || (active && active.store === store)) {
+      if (active && active.store === store && method === 'similaritySearchVectorWithScore') {
+        return this.collectScores(active, original.apply(store, args));
+      }
+      return original.apply(store, args);
+    }
+    const target = store as VectorStoreLike;
+    if (method in SEARCH_METHODS)
+      return this.runSearch(method as SearchMethod, target, original, args);
+    if (method in WRITE_METHODS)
+      return this.runWrite(method as WriteMethod, target, original, args);
+    if (method === DELETE_METHOD) return this.runDelete(target, original, args);
+    return original.apply(store, args);
   }
 
   private collectScores(op: VectorOpState, result: unknown): unknown {
