@@ -2,7 +2,7 @@
  * Interactive LoreChat in the terminal, in-process (no server needed).
  * Commands: /persona <id>, /thread <id>, /new, /help, /quit.
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { stdin, stdout } from 'node:process';
 import { createLoreChatApp } from './app.js';
 import { DEFAULT_PERSONA, isPersonaId, PERSONA_IDS, PERSONAS, type PersonaId } from './personas.js';
@@ -22,14 +22,15 @@ async function main(): Promise<void> {
   stdout.write(
     `LoreChat — ask about the Vale of Orrun (${app.store.size} documents, provider ${app.config.provider}).\n${HELP}\n`,
   );
-  for (;;) {
-    let line: string;
-    try {
-      line = (await rl.question(`\n[${threadId} · ${PERSONAS[persona].label}] you> `)).trim();
-    } catch {
-      break; // input closed (Ctrl-D)
+  const prompt = () => stdout.write(`\n[${threadId} · ${PERSONAS[persona].label}] you> `);
+  prompt();
+  // The line iterator buffers input, so piped scripts work as well as a terminal.
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '') {
+      prompt();
+      continue;
     }
-    if (line === '') continue;
     if (line.startsWith('/')) {
       const [command, ...args] = line.slice(1).split(/\s+/);
       const arg = args.join(' ');
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
         persona = arg;
         stdout.write(`persona: ${PERSONAS[persona].label}\n`);
       } else stdout.write(`unknown or incomplete command: ${line}\n${HELP}\n`);
+      prompt();
       continue;
     }
     stdout.write('lorechat> ');
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     } catch (error) {
       stdout.write(`\n(error: ${error instanceof Error ? error.message : String(error)})\n`);
     }
+    prompt();
   }
   rl.close();
 }
