@@ -4,7 +4,10 @@
  */
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 
-export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' } as const satisfies DataSourceRef;
+export const PROMETHEUS = {
+  type: 'prometheus',
+  uid: 'prometheus',
+} as const satisfies DataSourceRef;
 export const LOKI = { type: 'loki', uid: 'loki' } as const satisfies DataSourceRef;
 export const TEMPO = { type: 'tempo', uid: 'tempo' } as const satisfies DataSourceRef;
 export const ALERTMANAGER = {

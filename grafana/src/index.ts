@@ -76,17 +76,23 @@ export function dashboardQueries(dashboards: Dashboard[] = buildDashboards()): D
     for (const t of panel.targets ?? []) {
       const uid = t.datasource?.uid ?? panel.datasource?.uid;
       if (uid === undefined) {
-        throw new Error(`${dashboard.title} / ${panel.title ?? '?'}: query ${t.refId ?? '?'} has no datasource`);
+        throw new Error(
+          `${dashboard.title} / ${panel.title ?? '?'}: query ${t.refId ?? '?'} has no datasource`,
+        );
       }
       if (!isQueryDatasource(uid)) {
-        throw new Error(`${dashboard.title} / ${panel.title ?? '?'}: unknown datasource uid "${uid}"`);
+        throw new Error(
+          `${dashboard.title} / ${panel.title ?? '?'}: unknown datasource uid "${uid}"`,
+        );
       }
       const query = uid === 'tempo' ? t.query : t.expr;
       if (query === undefined || query.trim() === '') {
-        throw new Error(`${dashboard.title} / ${panel.title ?? '?'}: query ${t.refId ?? '?'} is empty`);
+        throw new Error(
+          `${dashboard.title} / ${panel.title ?? '?'}: query ${t.refId ?? '?'} is empty`,
+        );
       }
       out.push({
-        dashboard: dashboard.uid ?? dashboard.title,
+        dashboard: dashboard.uid ?? dashboard.title ?? '',
         panel: panel.title ?? '',
         refId: t.refId ?? '',
         datasource: uid,
@@ -117,6 +123,7 @@ export function resolveGrafanaVariables(
     .replaceAll('$event', '.+')
     .replaceAll('$search', '');
   const left = /\$\w+/.exec(resolved);
-  if (left) throw new Error(`query uses Grafana variable ${left[0]} that has no test value: ${query}`);
+  if (left)
+    throw new Error(`query uses Grafana variable ${left[0]} that has no test value: ${query}`);
   return resolved;
 }

@@ -37,7 +37,10 @@ import {
 } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
-import { DataqueryBuilder as TempoQuery, SearchTableType } from '@grafana/grafana-foundation-sdk/tempo';
+import {
+  DataqueryBuilder as TempoQuery,
+  SearchTableType,
+} from '@grafana/grafana-foundation-sdk/tempo';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { LOKI, PROMETHEUS, TEMPO } from './datasources.js';
 
@@ -57,7 +60,11 @@ function refId(i: number): string {
   return id;
 }
 
-function promTarget(q: Prom, i: number, opts: { instant?: boolean; format?: PromQueryFormat } = {}) {
+function promTarget(
+  q: Prom,
+  i: number,
+  opts: { instant?: boolean; format?: PromQueryFormat } = {},
+) {
   const t = new PromQuery().refId(refId(i)).datasource(PROMETHEUS).expr(q.expr);
   if (q.legend !== undefined) t.legendFormat(q.legend);
   if (q.exemplar) t.exemplar(true);
@@ -137,9 +144,7 @@ export function bucketHeatmap(
         .exponent(0.5)
         .steps(64),
     )
-    .withTarget(
-      promTarget({ expr, legend: '{{le}}' }, 0, { format: PromQueryFormat.Heatmap }),
-    );
+    .withTarget(promTarget({ expr, legend: '{{le}}' }, 0, { format: PromQueryFormat.Heatmap }));
 }
 
 export function stat(

@@ -1,4 +1,8 @@
-import { DashboardBuilder, DashboardCursorSync, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  RowBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   ATTR_LORECHAT_NODE_NAME,
   METRIC_ATTR_NODE_NAME,
@@ -16,7 +20,9 @@ export function graphDashboard(): DashboardBuilder {
   const spanNode = label(ATTR_LORECHAT_NODE_NAME);
   return new DashboardBuilder('LoreChat graph')
     .uid('lorechat-graph')
-    .description('LangGraph nodes: how long each takes, how often it runs and fails, and the slowest runs.')
+    .description(
+      'LangGraph nodes: how long each takes, how often it runs and fails, and the slowest runs.',
+    )
     .tags(['lorechat', 'langgraph'])
     .refresh('30s')
     .time({ from: 'now-1h', to: 'now' })
@@ -58,7 +64,7 @@ export function graphDashboard(): DashboardBuilder {
     .withPanel(
       timeseries(
         'Node span duration p95 (click a dot for the trace)',
-        'Computed by the Collector\'s spanmetrics connector from every span, before any sampling; exemplars link to Tempo.',
+        "Computed by the Collector's spanmetrics connector from every span, before any sampling; exemplars link to Tempo.",
         's',
         [
           {
@@ -74,7 +80,7 @@ export function graphDashboard(): DashboardBuilder {
     .withPanel(
       traceSearch(
         'Graph runs slower than 2 s',
-        'TraceQL on Tempo: graph-run root spans over the plan\'s 2 s response-time target.',
+        "TraceQL on Tempo: graph-run root spans over the plan's 2 s response-time target.",
         `{ name =~ "${SPAN_INVOKE_WORKFLOW}.*" && duration > 2s }`,
         20,
       ),

@@ -20,7 +20,9 @@ export function logsDashboard(): DashboardBuilder {
   const events = EVENTS.map((e) => e.name);
   return new DashboardBuilder('LoreChat logs')
     .uid('lorechat-logs')
-    .description('The plan\'s structured events in Loki: filter by event and text; error events link to their traces.')
+    .description(
+      "The plan's structured events in Loki: filter by event and text; error events link to their traces.",
+    )
     .tags(['lorechat', 'logs'])
     .refresh('30s')
     .time({ from: 'now-1h', to: 'now' })
