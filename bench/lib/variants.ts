@@ -1,0 +1,77 @@
+/**
+ * The variants of the side-by-side benchmark: how each child process is started. Every
+ * instrumented variant exports through the same SDK pipeline (see variants/pipeline.ts; ours
+ * builds the same NodeSDK from the same `OTEL_*` variables in `register`).
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const VARIANT_NAMES = [
+  'none',
+  'lorechat-otel',
+  'traceloop',
+  'openinference',
+  'langfuse',
+] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+export interface Variant {
+  readonly name: VariantName;
+  /** What it is, for the report. */
+  readonly label: string;
+  /** Module passed to `node --import`, if any. */
+  readonly preload: string | undefined;
+  /** Extra workload arguments. */
+  readonly workloadArgs: readonly string[];
+}
+
+/** `root` is the package root; the bench bundle lives in `dist/bench`, ours in `dist`. */
+export function variant(name: VariantName, root: string): Variant {
+  const bench = (file: string) => pathToFileURL(join(root, 'dist', 'bench', file)).href;
+  switch (name) {
+    case 'none':
+      return { name, label: 'uninstrumented', preload: undefined, workloadArgs: [] };
+    case 'lorechat-otel':
+      return {
+        name,
+        label: 'lorechat-otel (--import lorechat-otel/register)',
+        preload: pathToFileURL(join(root, 'dist', 'register.js')).href,
+        workloadArgs: [],
+      };
+    case 'traceloop':
+      return {
+        name,
+        label: '@traceloop/instrumentation-langchain',
+        preload: bench('variant-traceloop.js'),
+        workloadArgs: [],
+      };
+    case 'openinference':
+      return {
+        name,
+        label: '@arizeai/openinference-instrumentation-langchain',
+        preload: bench('variant-openinference.js'),
+        workloadArgs: [],
+      };
+    case 'langfuse':
+      return {
+        name,
+        label: '@langfuse/langchain CallbackHandler',
+        preload: bench('variant-langfuse.js'),
+        workloadArgs: ['--callbacks', 'langfuse'],
+      };
+  }
+}
+
+export function parseVariantList(raw: string): VariantName[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new Error('--variants is empty');
+  for (const n of names) {
+    if (!(VARIANT_NAMES as readonly string[]).includes(n)) {
+      throw new Error(`unknown variant "${n}" (known: ${VARIANT_NAMES.join(', ')})`);
+    }
+  }
+  return names as VariantName[];
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm run bench -- <command> [options]`: the benchmarks of lorechat-otel.
+ *
+ *   side-by-side   overhead against uninstrumented and the other LangChain instrumentations
+ *   render         BENCHMARKS.md tables from bench/results/*.json
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sideBySideCommand } from './side-by-side.js';
+
+const USAGE = `usage: npm run bench -- <side-by-side|render> [options]`;
+
+async function main(): Promise<number> {
+  // The bundle runs from dist/bench/main.js: the package root is two levels up.
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'side-by-side':
+      await sideBySideCommand(rest, root);
+      return 0;
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,30 @@
+import { defineConfig } from 'tsup';
+
+// The benchmark harness, its workload and the variant set-ups, bundled the way the demo is
+// (instrumented libraries and the OpenTelemetry SDK stay external, so each variant patches
+// the very modules the workload loads). `npm run bench` builds this, then runs it.
+export default defineConfig({
+  entry: {
+    main: 'bench/main.ts',
+    workload: 'bench/workload.ts',
+    'variant-traceloop': 'bench/variants/traceloop.ts',
+    'variant-openinference': 'bench/variants/openinference.ts',
+    'variant-langfuse': 'bench/variants/langfuse.ts',
+  },
+  format: ['esm'],
+  dts: false,
+  sourcemap: true,
+  clean: false,
+  target: 'node22',
+  outDir: 'dist/bench',
+  external: [
+    /^@langchain\//,
+    /^@opentelemetry\//,
+    /^@traceloop\//,
+    /^@arizeai\//,
+    /^@langfuse\//,
+    /^langchain/,
+    'import-in-the-middle',
+    'protobufjs',
+  ],
+});
