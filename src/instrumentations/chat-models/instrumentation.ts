@@ -49,6 +49,7 @@ import type { LangChainChatModelInstrumentationConfig } from './types.js';
 import {
   emptyResponse,
   foldMessage,
+  inputMessages,
   outputTexts,
   requestInfo,
   type RequestInfo,
@@ -305,7 +306,9 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
     if (request.topP !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_P] = request.topP;
     if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
     if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
-    const captured = captureContent(this._shared, input);
+    const captured = this._shared.captureMessageContent
+      ? captureContent(this._shared, inputMessages(input))
+      : undefined;
     if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
     const span = this.tracer.startSpan(`${s.SPAN_CHAT} ${request.model}`, {
       kind: SpanKind.CLIENT,

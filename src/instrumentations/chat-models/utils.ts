@@ -1,4 +1,5 @@
 /** Pure helpers of the chat-model instrumentation (request and response attributes). */
+import { messageRole, messageText } from '../langgraph/utils.js';
 import type { ChatModelLike, ChatResultLike, LsParamsLike, MessageLike } from './internal-types.js';
 
 /** LangChain `ls_provider` values -> `gen_ai.provider.name` (semantic conventions). */
@@ -66,7 +67,8 @@ export function requestInfo(model: ChatModelLike, options: unknown): RequestInfo
       PROVIDERS[t] ??
       (t.includes('bedrock') ? 'aws.bedrock' : t.includes('openai') ? 'openai' : undefined);
   }
-  provider ??= lsProvider ?? llmType ?? 'unknown';
+  // Unknown provider: the model's own type string (the default `ls_provider` is only its class name).
+  provider ??= llmType ?? lsProvider ?? 'unknown';
   const modelName =
     str(opts.model) ??
     str(ls.ls_model_name) ??
@@ -156,6 +158,49 @@ export function responseFromResult(result: ChatResultLike | undefined): Response
     info.outputTokens = num(usage?.completionTokens);
   }
   return info;
+}
+
+const ROLES: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  ai: 'assistant',
+  assistant: 'assistant',
+  AIMessageChunk: 'assistant',
+  system: 'system',
+  tool: 'tool',
+  function: 'tool',
+};
+
+/**
+ * Input messages for content capture, as `[{role, content}]` (GenAI conventions): from a
+ * string, a message list, a list of message lists (`generate`), or a prompt value.
+ */
+export function inputMessages(input: unknown): { role: string; content: unknown }[] {
+  let list: unknown = input;
+  if (
+    list !== null &&
+    typeof list === 'object' &&
+    typeof (list as { toChatMessages?: unknown }).toChatMessages === 'function'
+  ) {
+    list = safeCall(() => (list as { toChatMessages: () => unknown }).toChatMessages());
+  }
+  if (!Array.isArray(list)) list = [list];
+  const flat = (list as unknown[]).flatMap((m) => (Array.isArray(m) ? (m as unknown[]) : [m]));
+  return flat.map((m) => {
+    if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string') {
+      return { role: ROLES[m[0]] ?? m[0], content: m[1] as unknown };
+    }
+    const role = messageRole(m);
+    return { role: (role && ROLES[role]) ?? role ?? 'user', content: messageText(m) ?? m };
+  });
+}
+
+function safeCall<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Output texts of a `generate` result, for content capture. */
