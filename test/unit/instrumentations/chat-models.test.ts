@@ -28,9 +28,9 @@ beforeEach(() => {
   h.reset();
 });
 
-/** A model without `_streamResponseChunks`: LangChain's `stream` falls back to `invoke`. */
+/** With `disableStreaming`, LangChain's `stream` falls back to `invoke` (nested call). */
 class NonStreamingModel extends TestChatModel {
-  override _streamResponseChunks = chatModels.BaseChatModel.prototype._streamResponseChunks;
+  override disableStreaming = true;
 }
 
 describe('chat model calls', () => {
@@ -134,7 +134,7 @@ describe('chat model calls', () => {
     const model = new TestChatModel({ chunkDelayMs: 5 });
     let text = '';
     for await (const chunk of await model.stream('Where does the dragon sleep?'))
-      text += String(chunk.content as string);
+      text += String(chunk.content);
     expect(text).toBe('The dragon sleeps under the mountain.');
     const span = h.spanNamed('chat lore-test-1');
     expect(span.attributes[s.ATTR_GEN_AI_REQUEST_STREAM]).toBe(true);
