@@ -4,8 +4,10 @@
  * the process ends as it would have without us:
  *
  * - A signal the app handles itself (it has its own listener): we flush next to its handler
- *   and do nothing else; the app decides when and how to exit, and our pending flush never
- *   holds it up (its timers are unref'd).
+ *   and the app decides when and how to exit. If it calls `process.exit()` while the flush
+ *   is still running, that exit is carried out (same code) as soon as the flush ends or
+ *   the shutdown timeout passes, whichever is first: otherwise what the exporters hold
+ *   would be lost, since nothing asynchronous runs after `process.exit()`.
  * - A signal nobody else handles: after flushing (bounded by the shutdown timeout) our
  *   listener is removed and the signal re-raised, so Node's default applies: the process
  *   dies of the signal (exit status 128 + signal number). A second signal while flushing
@@ -35,8 +37,28 @@ export function installProcessHooks(
     }
     flushing.add(signal);
     diag.debug(`lorechat-otel: ${signal}, flushing telemetry`);
-    void target.shutdown().finally(() => {
+    const done = target.shutdown();
+    if (appHandlesIt) deferExitUntil(done);
+    void done.finally(() => {
       if (!appHandlesIt && proc.listenerCount(signal) <= 1) reraise(signal);
+    });
+  };
+
+  let exitDeferred = false;
+  const deferExitUntil = (done: Promise<void>): void => {
+    if (exitDeferred) return;
+    exitDeferred = true;
+    const originalExit = proc.exit.bind(proc);
+    let flushed = false;
+    void done.finally(() => {
+      flushed = true;
+      proc.exit = originalExit;
+    });
+    proc.exit = ((code?: number | string | null) => {
+      if (flushed) return originalExit(code);
+      diag.debug('lorechat-otel: exit requested during the final flush; exiting when it ends');
+      void done.finally(() => originalExit(code));
+      return undefined as never;
     });
   };
 
