@@ -2,13 +2,16 @@
  * `npm run bench -- <command> [options]`: the benchmarks of lorechat-otel.
  *
  *   side-by-side   overhead against uninstrumented and the other LangChain instrumentations
+ *   memory         RSS and heap over a long run (100,000 turns by default)
  *   render         BENCHMARKS.md tables from bench/results/*.json
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { memoryCommand } from './memory.js';
+import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|render> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|memory|render> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -17,6 +20,12 @@ async function main(): Promise<number> {
   switch (command) {
     case 'side-by-side':
       await sideBySideCommand(rest, root);
+      return 0;
+    case 'render':
+      renderCommand(root);
+      return 0;
+    case 'memory':
+      await memoryCommand(rest, root);
       return 0;
     default:
       process.stderr.write(`${USAGE}\n`);

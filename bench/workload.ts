@@ -18,7 +18,12 @@ import { LLM_ROLES, type LlmRole } from '../demo/llm/roles.js';
 import { DEFAULT_PERSONA } from '../demo/personas.js';
 import { seededRandom } from '../demo/text.js';
 import { CONVERSATION_LENGTH, CONVERSATIONS } from './lib/conversations.js';
-import { RESULT_MARKER, type WorkloadResult } from './lib/protocol.js';
+import {
+  type MemorySample,
+  RESULT_MARKER,
+  SAMPLE_MARKER,
+  type WorkloadResult,
+} from './lib/protocol.js';
 import { mean, percentile, round } from './lib/stats.js';
 
 interface WorkloadOptions {
@@ -29,6 +34,8 @@ interface WorkloadOptions {
   concurrency: number;
   seed: number;
   callbacks: 'none' | 'langfuse';
+  /** Print a memory sample (after a full GC) every this many measured turns; 0: never. */
+  sampleEvery: number;
 }
 
 function parseOptions(argv: string[]): WorkloadOptions {
@@ -42,6 +49,7 @@ function parseOptions(argv: string[]): WorkloadOptions {
       concurrency: { type: 'string', default: '1' },
       seed: { type: 'string', default: '42' },
       callbacks: { type: 'string', default: 'none' },
+      'sample-every': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -65,6 +73,7 @@ function parseOptions(argv: string[]): WorkloadOptions {
     concurrency: int('concurrency', values.concurrency, 1),
     seed: int('seed', values.seed, 0),
     callbacks: values.callbacks,
+    sampleEvery: int('sample-every', values['sample-every'], 0),
   };
 }
 
@@ -115,6 +124,12 @@ async function main(): Promise<void> {
   const callbacks = await callbackHandlers(o.callbacks);
 
   let errors = 0;
+  const sample = (turn: number) => {
+    gc();
+    const m = process.memoryUsage();
+    const s: MemorySample = { turn, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+    process.stdout.write(`${SAMPLE_MARKER}${JSON.stringify(s)}\n`);
+  };
   async function conversation(
     prefix: string,
     index: number,
@@ -139,7 +154,10 @@ async function main(): Promise<void> {
       } catch {
         errors++;
       }
-      latencies?.push(performance.now() - start);
+      if (latencies) {
+        latencies.push(performance.now() - start);
+        if (o.sampleEvery > 0 && latencies.length % o.sampleEvery === 0) sample(latencies.length);
+      }
     }
     await app.deleteThread(threadId);
   }

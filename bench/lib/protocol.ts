@@ -3,6 +3,31 @@
  * so whatever else a variant prints (diagnostics, JSON events) cannot be mistaken for it.
  */
 export const RESULT_MARKER = 'BENCH_RESULT ';
+/** A memory sample line, `BENCH_SAMPLE <json>`, printed during long runs. */
+export const SAMPLE_MARKER = 'BENCH_SAMPLE ';
+
+export interface MemorySample {
+  /** Measured turns completed when the sample was taken. */
+  readonly turn: number;
+  /** After a full GC, bytes. */
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
+
+/** Every memory sample line in a child's stdout, in order. */
+export function parseSamples(stdout: string): MemorySample[] {
+  const out: MemorySample[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(SAMPLE_MARKER)) continue;
+    const v = JSON.parse(line.slice(SAMPLE_MARKER.length)) as Partial<MemorySample>;
+    if (typeof v.turn !== 'number' || typeof v.rss !== 'number' || typeof v.heapUsed !== 'number') {
+      throw new Error(`malformed memory sample: ${line}`);
+    }
+    out.push({ turn: v.turn, rss: v.rss, heapUsed: v.heapUsed, external: v.external ?? 0 });
+  }
+  return out;
+}
 
 export interface WorkloadResult {
   /** Measured chat turns (after warm-up). */
