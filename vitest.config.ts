@@ -15,6 +15,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Builds the real backends once if they are missing (scripts/backends/provision.sh).
+          globalSetup: ['test/integration/global-setup.ts'],
           environment: 'node',
           // Real programs (collector, Prometheus, Alertmanager, subprocess apps) share the
           // machine's two cores: run the files one after another.
