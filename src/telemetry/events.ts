@@ -8,6 +8,7 @@ import {
   type AnyValue,
   type Attributes,
   context as otelContext,
+  diag,
   type Logger,
   SeverityNumber,
   type Span,
@@ -78,6 +79,21 @@ export function emitEvent(
   ctx: EventContextValues,
   extra: Attributes = {},
   bodyExtra: Record<string, AnyValue> = {},
+): void {
+  try {
+    emitEventUnguarded(sink, span, name, ctx, extra, bodyExtra);
+  } catch (err) {
+    diag.error(`lorechat: failed to emit event ${name}`, err);
+  }
+}
+
+function emitEventUnguarded(
+  sink: EventSink,
+  span: Span | undefined,
+  name: EventName,
+  ctx: EventContextValues,
+  extra: Attributes,
+  bodyExtra: Record<string, AnyValue>,
 ): void {
   const def = eventDefinition(name);
   const attributes = eventAttributes(name, ctx, extra);

@@ -177,7 +177,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   ): Promise<ChatResultLike> {
     const [messages, options] = args;
     {
-      if (inChatCall()) return original.apply(model, args);
+      if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
       let call: CallRecord;
       try {
         call = this.startCall(model, options, false, messages);
@@ -227,7 +227,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   ): Promise<object> {
     const [input, options] = args;
     {
-      if (inChatCall()) return original.apply(model, args);
+      if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
       let call: CallRecord;
       try {
         call = this.startCall(model, options, true, input);

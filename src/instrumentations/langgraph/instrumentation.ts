@@ -240,7 +240,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     args: Parameters<StreamFn>,
   ): Promise<object> {
     const [input, options] = args;
-    if (getTurn() !== undefined) return original.apply(graph, args);
+    if (!this.isEnabled() || getTurn() !== undefined) return original.apply(graph, args);
     let turn: TurnRecord;
     try {
       turn = this.startTurn(graph, input, options);
@@ -343,51 +343,56 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
     const finish = (memoryBytes: number | undefined, finalState: unknown): void => {
       const { span, info } = turn;
-      const ec = {
-        threadId: info.threadId,
-        requestId: info.requestId,
-        durationMs: durationS * 1000,
-        memoryUsage: memoryBytes,
-        error: failed ? { thrown: outcome.error } : undefined,
-      };
-      const answer = failed ? undefined : extractAnswer(finalState);
-      if (memoryBytes !== undefined) {
-        span.setAttribute(s.ATTR_LORECHAT_MEMORY_USAGE, memoryBytes);
-        this._memory.record(memoryBytes);
+      try {
+        const ec = {
+          threadId: info.threadId,
+          requestId: info.requestId,
+          durationMs: durationS * 1000,
+          memoryUsage: memoryBytes,
+          error: failed ? { thrown: outcome.error } : undefined,
+        };
+        const answer = failed ? undefined : extractAnswer(finalState);
+        if (memoryBytes !== undefined) {
+          span.setAttribute(s.ATTR_LORECHAT_MEMORY_USAGE, memoryBytes);
+          this._memory.record(memoryBytes);
+        }
+        if (info.threadId !== undefined) this._sessions.touch(info.threadId, memoryBytes);
+        const captured = captureContent(this._shared, answer);
+        if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_OUTPUT_MESSAGES, captured);
+        emitEvent(
+          this.sink(),
+          span,
+          s.EVENT_CHAT_COMPLETE,
+          ec,
+          {
+            [s.ATTR_LORECHAT_RESPONSE_LENGTH]: answer?.length,
+            [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint,
+          },
+          {
+            response_length: answer?.length ?? null,
+            query_fingerprint: turn.fingerprint ?? null,
+            status: failed
+              ? s.STATUS_ERROR
+              : outcome.kind === 'cancelled'
+                ? 'cancelled'
+                : s.STATUS_SUCCESS,
+          },
+        );
+        const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+        this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
+        this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
+        if (failed) {
+          const type = errorType(outcome.error);
+          this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: type });
+          span.recordException(toException(outcome.error), endTime);
+          span.setAttribute(s.ATTR_ERROR_TYPE, type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(outcome.error) });
+        }
+      } catch (err) {
+        this._diag.error('failed to record a workflow span', err);
+      } finally {
+        span.end(endTime);
       }
-      if (info.threadId !== undefined) this._sessions.touch(info.threadId, memoryBytes);
-      const captured = captureContent(this._shared, answer);
-      if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_OUTPUT_MESSAGES, captured);
-      emitEvent(
-        this.sink(),
-        span,
-        s.EVENT_CHAT_COMPLETE,
-        ec,
-        {
-          [s.ATTR_LORECHAT_RESPONSE_LENGTH]: answer?.length,
-          [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint,
-        },
-        {
-          response_length: answer?.length ?? null,
-          query_fingerprint: turn.fingerprint ?? null,
-          status: failed
-            ? s.STATUS_ERROR
-            : outcome.kind === 'cancelled'
-              ? 'cancelled'
-              : s.STATUS_SUCCESS,
-        },
-      );
-      const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
-      this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
-      this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
-      if (failed) {
-        const type = errorType(outcome.error);
-        this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: type });
-        span.recordException(toException(outcome.error), endTime);
-        span.setAttribute(s.ATTR_ERROR_TYPE, type);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(outcome.error) });
-      }
-      span.end(endTime);
     };
     try {
       if (failed || this.getConfig().measureSessionMemory === false) {

@@ -8,7 +8,7 @@ import { LangChainChatModelInstrumentation } from '../../../src/instrumentations
 import { requestInfo } from '../../../src/instrumentations/chat-models/utils.js';
 import type { ChatModelLike } from '../../../src/instrumentations/chat-models/internal-types.js';
 import * as s from '../../../src/semconv.js';
-import { TestChatModel } from './fixtures.js';
+import { TestChatModel, textOf } from './fixtures.js';
 import { countOf, createHarness, pointsWith, sumOf } from './harness.js';
 
 const h = createHarness();
@@ -134,7 +134,7 @@ describe('chat model calls', () => {
     const model = new TestChatModel({ chunkDelayMs: 5 });
     let text = '';
     for await (const chunk of await model.stream('Where does the dragon sleep?'))
-      text += String(chunk.content);
+      text += textOf(chunk.content);
     expect(text).toBe('The dragon sleeps under the mountain.');
     const span = h.spanNamed('chat lore-test-1');
     expect(span.attributes[s.ATTR_GEN_AI_REQUEST_STREAM]).toBe(true);
