@@ -60,15 +60,15 @@ describe('otel-collector-config.yaml', () => {
 
   it('sends traces, metrics and logs to Tempo, Prometheus and Loki', () => {
     const { traces, metrics, logs } = config.service.pipelines;
-    expect(traces?.exporters).toContain('otlphttp/tempo');
-    expect(metrics?.exporters).toEqual(['otlphttp/prometheus']);
-    expect(logs?.exporters).toEqual(['otlphttp/loki']);
+    expect(traces?.exporters).toContain('otlp_http/tempo');
+    expect(metrics?.exporters).toEqual(['otlp_http/prometheus']);
+    expect(logs?.exporters).toEqual(['otlp_http/loki']);
   });
 
   it('computes span metrics from the traces pipeline (seconds, exemplars, bounded dimensions)', () => {
-    const sm = config.connectors.spanmetrics;
-    expect(config.service.pipelines.traces?.exporters).toContain('spanmetrics');
-    expect(config.service.pipelines.metrics?.receivers).toContain('spanmetrics');
+    const sm = config.connectors.span_metrics;
+    expect(config.service.pipelines.traces?.exporters).toContain('span_metrics');
+    expect(config.service.pipelines.metrics?.receivers).toContain('span_metrics');
     expect(sm?.histogram.unit).toBe('s');
     expect(sm?.exemplars.enabled).toBe(true);
     expect(sm?.dimensions.map((d) => d.name)).toEqual([
@@ -139,8 +139,8 @@ describe('collector/builder-config.yaml', () => {
     batch: 'processor/batchprocessor',
     resource: 'processor/resourceprocessor',
     transform: 'processor/transformprocessor',
-    spanmetrics: 'connector/spanmetricsconnector',
-    otlphttp: 'exporter/otlphttpexporter',
+    span_metrics: 'connector/spanmetricsconnector',
+    otlp_http: 'exporter/otlphttpexporter',
     health_check: 'extension/healthcheckextension',
     file_storage: 'extension/storage/filestorage',
   };
