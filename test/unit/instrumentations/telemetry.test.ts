@@ -16,6 +16,8 @@ import {
   updatedKeys,
 } from '../../../src/instrumentations/langgraph/utils.js';
 import { BoundedIdSet } from '../../../src/instrumentations/vector-stores/utils.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../../src/instrumentations/version.js';
+import { readFileSync } from 'node:fs';
 
 describe('query fingerprint', () => {
   it('groups questions that differ only in case, punctuation, stop words and word order', () => {
@@ -172,5 +174,18 @@ describe('state helpers', () => {
     expect(ids.has('a')).toBe(false);
     expect(ids.has('c')).toBe(true);
     expect(ids.size).toBe(2);
+  });
+});
+
+describe('instrumentation scope', () => {
+  it('uses the package name and version from package.json', () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      name: string;
+      version: string;
+    };
+    expect(PACKAGE_NAME).toBe(pkg.name);
+    expect(PACKAGE_VERSION).toBe(pkg.version);
   });
 });
