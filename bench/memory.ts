@@ -115,6 +115,8 @@ export async function runMemory(o: {
   turns: number;
   sampleEvery: number;
   command: string;
+  /** Extra node flags for the children (profiling: `--heap-prof`, `--cpu-prof`). */
+  nodeArgs?: readonly string[];
   log?: (line: string) => void;
 }): Promise<MemoryReport> {
   const m = machine();
@@ -126,6 +128,7 @@ export async function runMemory(o: {
     try {
       const args = [
         '--expose-gc',
+        ...(o.nodeArgs ?? []),
         ...(v.preload ? ['--import', v.preload] : []),
         join(o.root, 'dist', 'bench', 'workload.js'),
         '--turns',
@@ -202,6 +205,7 @@ export async function memoryCommand(argv: string[], root: string): Promise<void>
       turns: { type: 'string', default: '100000' },
       'sample-every': { type: 'string', default: '2500' },
       out: { type: 'string', default: 'bench/results/memory.json' },
+      'node-arg': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -216,6 +220,7 @@ export async function memoryCommand(argv: string[], root: string): Promise<void>
     variants: parseVariantList(values.variants),
     turns,
     sampleEvery,
+    nodeArgs: values['node-arg'],
     command: ['npm run bench -- memory', ...argv].join(' '),
     log: (line) => process.stderr.write(`${line}\n`),
   });

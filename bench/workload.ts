@@ -139,6 +139,9 @@ async function main(): Promise<void> {
     const questions = CONVERSATIONS[index % CONVERSATIONS.length]!;
     const threadId = `${prefix}-${index}`;
     for (let t = 0; t < turns; t++) {
+      // A server's turns start from I/O events; back-to-back instant turns would otherwise run
+      // as one long microtask chain and starve the exporters' sockets and timers.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const message = questions[t]!;
       const start = performance.now();
       try {
