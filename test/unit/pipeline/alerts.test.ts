@@ -8,7 +8,12 @@ const records = allRules().filter((r) => r.record !== undefined);
 
 interface RouteCases {
   routes: { name: string; labels: Record<string, string>; receivers: string[] }[];
-  inhibitions: { name: string; source: Record<string, string>; target: Record<string, string>; inhibited: boolean }[];
+  inhibitions: {
+    name: string;
+    source: Record<string, string>;
+    target: Record<string, string>;
+    inhibited: boolean;
+  }[];
 }
 
 describe('alert rules', () => {
@@ -32,18 +37,24 @@ describe('alert rules', () => {
     );
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s has severity, component, summary, description with the value and a runbook', (_, a) => {
-    expect(['critical', 'warning', 'info']).toContain(a.labels?.severity);
-    expect(a.labels?.component).toMatch(/^[a-z]+$/);
-    expect(a.annotations?.summary?.length).toBeGreaterThan(10);
-    expect(a.annotations?.description).toMatch(/\$value/);
-    expect(a.annotations?.runbook_url).toMatch(/^docs\/troubleshooting\.md#[a-z0-9-]+$/);
-  });
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    '%s has severity, component, summary, description with the value and a runbook',
+    (_, a) => {
+      expect(['critical', 'warning', 'info']).toContain(a.labels?.severity);
+      expect(a.labels?.component).toMatch(/^[a-z]+$/);
+      expect(a.annotations?.summary?.length).toBeGreaterThan(10);
+      expect(a.annotations?.description).toMatch(/\$value/);
+      expect(a.annotations?.runbook_url).toMatch(/^docs\/troubleshooting\.md#[a-z0-9-]+$/);
+    },
+  );
 
   it('every runbook_url points to a heading under "## Alert runbooks" in docs/troubleshooting.md', () => {
     const doc = readText('docs/troubleshooting.md');
     const start = doc.indexOf('## Alert runbooks');
-    expect(start, 'docs/troubleshooting.md has a "## Alert runbooks" section').toBeGreaterThanOrEqual(0);
+    expect(
+      start,
+      'docs/troubleshooting.md has a "## Alert runbooks" section',
+    ).toBeGreaterThanOrEqual(0);
     const rest = doc.slice(start + 1);
     const next = rest.search(/^## /m);
     const anchors = markdownAnchors(next >= 0 ? rest.slice(0, next) : rest);
@@ -67,25 +78,35 @@ describe('alert rules', () => {
 });
 
 describe('promtool unit tests', () => {
-  const testFiles = readdirSync(join(ROOT, 'prometheus', 'tests')).filter((f) => f.endsWith('.test.yml'));
-  const tests = testFiles.map((f) => readYaml<{
-    rule_files: string[];
-    tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[]; promql_expr_test?: { expr: string }[] }[];
-  }>(`prometheus/tests/${f}`));
+  const testFiles = readdirSync(join(ROOT, 'prometheus', 'tests')).filter((f) =>
+    f.endsWith('.test.yml'),
+  );
+  const tests = testFiles.map((f) =>
+    readYaml<{
+      rule_files: string[];
+      tests: {
+        alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[];
+        promql_expr_test?: { expr: string }[];
+      }[];
+    }>(`prometheus/tests/${f}`),
+  );
 
   it('every alert is tested both firing and silent', () => {
     const firing = new Set<string>();
     const silent = new Set<string>();
     for (const file of tests)
       for (const t of file.tests)
-        for (const a of t.alert_rule_test ?? []) (a.exp_alerts.length > 0 ? firing : silent).add(a.alertname);
+        for (const a of t.alert_rule_test ?? [])
+          (a.exp_alerts.length > 0 ? firing : silent).add(a.alertname);
     const names = alerts.map((a) => a.alert ?? '');
     expect(names.filter((n) => !firing.has(n))).toEqual([]);
     expect(names.filter((n) => !silent.has(n))).toEqual([]);
   });
 
   it('every recording rule has an expected value in a promql_expr_test', () => {
-    const tested = new Set(tests.flatMap((f) => f.tests.flatMap((t) => (t.promql_expr_test ?? []).map((p) => p.expr))));
+    const tested = new Set(
+      tests.flatMap((f) => f.tests.flatMap((t) => (t.promql_expr_test ?? []).map((p) => p.expr))),
+    );
     expect(records.map((r) => r.record ?? '').filter((r) => !tested.has(r))).toEqual([]);
   });
 

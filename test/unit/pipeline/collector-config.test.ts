@@ -5,8 +5,18 @@ interface CollectorConfig {
   extensions: Record<string, Record<string, unknown>>;
   receivers: Record<string, { protocols: Record<string, { endpoint: string }> }>;
   processors: Record<string, unknown>;
-  connectors: Record<string, { histogram: { unit: string }; exemplars: { enabled: boolean }; dimensions: { name: string }[] }>;
-  exporters: Record<string, { endpoint: string; retry_on_failure: { enabled: boolean }; sending_queue: { enabled: boolean; storage: string } }>;
+  connectors: Record<
+    string,
+    { histogram: { unit: string }; exemplars: { enabled: boolean }; dimensions: { name: string }[] }
+  >;
+  exporters: Record<
+    string,
+    {
+      endpoint: string;
+      retry_on_failure: { enabled: boolean };
+      sending_queue: { enabled: boolean; storage: string };
+    }
+  >;
   service: {
     extensions: string[];
     pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
@@ -94,7 +104,9 @@ describe('otel-collector-config.yaml', () => {
 /** The RE2 patterns of the redaction statements, as JS regexes (only `(?i)` differs). */
 function redactionPatterns(): { re: RegExp; replacement: string }[] {
   const out = new Map<string, { re: RegExp; replacement: string }>();
-  for (const m of text.matchAll(/replace_all_patterns\(span\.attributes, "value", "((?:[^"\\]|\\.)*)", "([^"]*)"\)/g)) {
+  for (const m of text.matchAll(
+    /replace_all_patterns\(span\.attributes, "value", "((?:[^"\\]|\\.)*)", "([^"]*)"\)/g,
+  )) {
     const yamlUnescaped = (m[1] ?? '').replace(/\\\\/g, '\\').replace(/\\"/g, '"');
     const ci = yamlUnescaped.startsWith('(?i)');
     const source = ci ? yamlUnescaped.slice(4) : yamlUnescaped;
@@ -130,9 +142,9 @@ describe('redaction patterns', () => {
 });
 
 describe('collector/builder-config.yaml', () => {
-  const manifest = readYaml<Record<string, { gomod: string }[]> & { dist: { name: string; version: string } }>(
-    'collector/builder-config.yaml',
-  );
+  const manifest = readYaml<
+    Record<string, { gomod: string }[]> & { dist: { name: string; version: string } }
+  >('collector/builder-config.yaml');
   const MODULE_OF: Record<string, string> = {
     otlp: 'receiver/otlpreceiver',
     memory_limiter: 'processor/memorylimiterprocessor',
@@ -155,17 +167,23 @@ describe('collector/builder-config.yaml', () => {
         ...Object.keys(config.extensions),
       ].map(typeOf),
     );
-    const built = ['receivers', 'processors', 'connectors', 'exporters', 'extensions'].flatMap((k) =>
-      (manifest[k] ?? []).map((c) => c.gomod),
+    const built = ['receivers', 'processors', 'connectors', 'exporters', 'extensions'].flatMap(
+      (k) => (manifest[k] ?? []).map((c) => c.gomod),
     );
     const expected = [...used].map((t) => {
       const m = MODULE_OF[t];
       if (m === undefined) throw new Error(`no module known for component type ${t}`);
       return m;
     });
-    expect(built.map((g) => g.split(' ')[0]?.replace(/^.*?\/(receiver|processor|connector|exporter|extension)\//, '$1/')).sort()).toEqual(
-      expected.sort(),
-    );
+    expect(
+      built
+        .map((g) =>
+          g
+            .split(' ')[0]
+            ?.replace(/^.*?\/(receiver|processor|connector|exporter|extension)\//, '$1/'),
+        )
+        .sort(),
+    ).toEqual(expected.sort());
     for (const g of built) expect(g.endsWith(' v0.165.0'), g).toBe(true);
     expect(manifest.dist.version).toBe('0.165.0');
   });

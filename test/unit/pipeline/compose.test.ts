@@ -13,7 +13,9 @@ interface Service {
   profiles?: string[];
 }
 
-const compose = readYaml<{ services: Record<string, Service>; volumes: Record<string, unknown> }>('docker-compose.yml');
+const compose = readYaml<{ services: Record<string, Service>; volumes: Record<string, unknown> }>(
+  'docker-compose.yml',
+);
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
@@ -29,12 +31,23 @@ describe('docker-compose.yml', () => {
   it('the schema rejects a malformed compose file (so the check above can fail)', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(JSON.parse(readText('test/fixtures/compose-spec.json')) as object);
-    expect(validate({ services: { app: { image: 'x', ports: [{ published: 1, bogus: true }] } } })).toBe(false);
+    expect(
+      validate({ services: { app: { image: 'x', ports: [{ published: 1, bogus: true }] } } }),
+    ).toBe(false);
   });
 
   it('runs the app, collector, Prometheus, Alertmanager, Tempo, Loki and Grafana (+ load profile)', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['alertmanager', 'grafana', 'load', 'loki', 'lorechat', 'otel-collector', 'prometheus', 'tempo'].sort(),
+      [
+        'alertmanager',
+        'grafana',
+        'load',
+        'loki',
+        'lorechat',
+        'otel-collector',
+        'prometheus',
+        'tempo',
+      ].sort(),
     );
     expect(services.load?.profiles).toEqual(['load']);
   });
@@ -42,15 +55,21 @@ describe('docker-compose.yml', () => {
   it('binds every published port to 127.0.0.1', () => {
     const open = Object.entries(services).flatMap(([name, s]) =>
       (s.ports ?? [])
-        .filter((p) => (typeof p === 'string' ? !p.startsWith('127.0.0.1:') : p.host_ip !== '127.0.0.1'))
+        .filter((p) =>
+          typeof p === 'string' ? !p.startsWith('127.0.0.1:') : p.host_ip !== '127.0.0.1',
+        )
         .map((p) => `${name}: ${JSON.stringify(p)}`),
     );
     expect(open).toEqual([]);
   });
 
   it('publishes the documented ports', () => {
-    const published = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => String(p).split(':')[1]));
-    expect(published.sort()).toEqual(['13133', '3000', '3100', '3200', '4317', '4318', '8080', '8888', '9090', '9093'].sort());
+    const published = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p) => (typeof p === 'string' ? p.split(':')[1] : String(p.published))),
+    );
+    expect(published.sort()).toEqual(
+      ['13133', '3000', '3100', '3200', '4317', '4318', '8080', '8888', '9090', '9093'].sort(),
+    );
   });
 
   it('pins every image to a version', () => {
@@ -63,14 +82,17 @@ describe('docker-compose.yml', () => {
   it('runs the Collector image at the builder manifest version', () => {
     const manifest = readText('collector/builder-config.yaml');
     const version = /^\s*version:\s*(\S+)/m.exec(manifest)?.[1];
-    expect(services['otel-collector']?.image).toBe(`otel/opentelemetry-collector-contrib:${version}`);
+    expect(services['otel-collector']?.image).toBe(
+      `otel/opentelemetry-collector-contrib:${version}`,
+    );
   });
 
   it('waits only for services that have a health check when it waits for service_healthy', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, cond] of Object.entries(s.depends_on ?? {})) {
         expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
-        if (cond.condition === 'service_healthy') expect(services[dep]?.healthcheck, `${dep} health check`).toBeDefined();
+        if (cond.condition === 'service_healthy')
+          expect(services[dep]?.healthcheck, `${dep} health check`).toBeDefined();
       }
     }
   });
@@ -96,7 +118,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('points the app at the Collector and the Collector at the backends', () => {
-    expect(services.lorechat?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+    expect(services.lorechat?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      'http://otel-collector:4318',
+    );
     expect(services.lorechat?.environment?.HOST).toBe('0.0.0.0');
     expect(services['otel-collector']?.environment).toMatchObject({
       PROMETHEUS_OTLP_ENDPOINT: 'http://prometheus:9090/api/v1/otlp',

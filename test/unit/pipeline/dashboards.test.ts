@@ -41,10 +41,15 @@ describe('Grafana dashboards as code', () => {
 
   it('the committed grafana/dashboards/*.json are exactly what grafana/src generates', () => {
     const dir = join(ROOT, 'grafana', 'dashboards');
-    const committed = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const committed = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(committed).toEqual(dashboards.map(dashboardFileName).sort());
     for (const d of dashboards) {
-      expect(readText(`grafana/dashboards/${dashboardFileName(d)}`), `${dashboardFileName(d)} is stale: run npm run dashboards`).toBe(dashboardJson(d));
+      expect(
+        readText(`grafana/dashboards/${dashboardFileName(d)}`),
+        `${dashboardFileName(d)} is stale: run npm run dashboards`,
+      ).toBe(dashboardJson(d));
     }
   });
 
@@ -59,18 +64,22 @@ describe('Grafana dashboards as code', () => {
     ]);
   });
 
-  it('the overview has the plan\'s three panels', () => {
+  it("the overview has the plan's three panels", () => {
     const titles = (dashboards[0]?.panels ?? []).map((p) => p.title);
     expect(titles).toEqual(
-      expect.arrayContaining(['Response time distribution', 'Memory usage over time', 'Error rate by component']),
+      expect.arrayContaining([
+        'Response time distribution',
+        'Memory usage over time',
+        'Error rate by component',
+      ]),
     );
   });
 
   it('every datasource uid the dashboards use is provisioned', () => {
     const provisioned = new Set(
-      readYaml<{ datasources: { uid: string }[] }>('grafana/provisioning/datasources/datasources.yaml').datasources.map(
-        (d) => d.uid,
-      ),
+      readYaml<{ datasources: { uid: string }[] }>(
+        'grafana/provisioning/datasources/datasources.yaml',
+      ).datasources.map((d) => d.uid),
     );
     expect([...provisioned].sort()).toEqual(['alertmanager', 'loki', 'prometheus', 'tempo']);
     const used = datasourceUidsIn(dashboards);
@@ -81,15 +90,21 @@ describe('Grafana dashboards as code', () => {
   it('the provisioned datasources link exemplars, traces and logs to each other', () => {
     type Ds = { uid: string; jsonData: Record<string, unknown> };
     const ds = new Map(
-      readYaml<{ datasources: Ds[] }>('grafana/provisioning/datasources/datasources.yaml').datasources.map((d) => [d.uid, d.jsonData]),
+      readYaml<{ datasources: Ds[] }>(
+        'grafana/provisioning/datasources/datasources.yaml',
+      ).datasources.map((d) => [d.uid, d.jsonData]),
     );
-    expect(ds.get('prometheus')).toMatchObject({ exemplarTraceIdDestinations: [{ datasourceUid: 'tempo' }] });
+    expect(ds.get('prometheus')).toMatchObject({
+      exemplarTraceIdDestinations: [{ datasourceUid: 'tempo' }],
+    });
     expect(ds.get('tempo')).toMatchObject({
       tracesToLogsV2: { datasourceUid: 'loki' },
       tracesToMetrics: { datasourceUid: 'prometheus' },
       serviceMap: { datasourceUid: 'prometheus' },
     });
-    expect(ds.get('loki')).toMatchObject({ derivedFields: [{ datasourceUid: 'tempo', matcherRegex: 'trace_id' }] });
+    expect(ds.get('loki')).toMatchObject({
+      derivedFields: [{ datasourceUid: 'tempo', matcherRegex: 'trace_id' }],
+    });
   });
 
   it('the dashboard provider reads the directory compose mounts the generated JSON into', () => {
@@ -97,7 +112,9 @@ describe('Grafana dashboards as code', () => {
       'grafana/provisioning/dashboards/dashboards.yaml',
     ).providers[0];
     expect(provider?.options.path).toBe('/var/lib/grafana/dashboards');
-    expect(readText('docker-compose.yml')).toContain('./grafana/dashboards:/var/lib/grafana/dashboards:ro');
+    expect(readText('docker-compose.yml')).toContain(
+      './grafana/dashboards:/var/lib/grafana/dashboards:ro',
+    );
   });
 });
 
@@ -109,11 +126,16 @@ describe('dashboard queries', () => {
     expect(count('promql')).toBeGreaterThan(30);
     expect(count('logql')).toBeGreaterThanOrEqual(4);
     expect(count('traceql')).toBeGreaterThanOrEqual(2);
-    for (const q of queries) expect(q.datasource).toBe({ promql: 'prometheus', logql: 'loki', traceql: 'tempo' }[q.language]);
+    for (const q of queries)
+      expect(q.datasource).toBe(
+        { promql: 'prometheus', logql: 'loki', traceql: 'tempo' }[q.language],
+      );
   });
 
   it('the LogQL parser flags a broken query (so the checks below can fail)', () => {
-    expect(syntaxErrors(logqlParser, '{service_name="lorechat"} | json | line_format "{{.event}}" |||')).toBeGreaterThan(0);
+    expect(
+      syntaxErrors(logqlParser, '{service_name="lorechat"} | json | line_format "{{.event}}" |||'),
+    ).toBeGreaterThan(0);
     expect(syntaxErrors(traceqlParser, '{ span.lorechat.graph.node != ')).toBeGreaterThan(0);
   });
 
