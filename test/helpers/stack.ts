@@ -212,8 +212,10 @@ export interface StackOptions {
   logsEndpoint?: string;
   /** Where the Collector sends metrics when Prometheus is not started here. */
   metricsEndpoint?: string;
-  /** Where Alertmanager's webhook (and chat) receivers post. Default: an unused port. */
+  /** Where Alertmanager's webhook receivers post. Default: an unused port. */
   webhookUrl?: string;
+  /** Where Alertmanager's chat (Slack-compatible) receivers post. Default: webhookUrl. */
+  chatUrl?: string;
   /** Shorter Prometheus intervals for tests, e.g. '1s' (the overlay's only timing change). */
   scrapeInterval?: string;
   evaluationInterval?: string;
@@ -370,6 +372,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const { configFile } = writeAlertmanagerOverlay({
         outDir: join(dir, 'alertmanager'),
         webhookUrl: options.webhookUrl ?? `${await unused()}/alerts`,
+        ...(options.chatUrl ? { slackApiUrl: options.chatUrl } : {}),
       });
       const dataDir = join(dir, 'alertmanager', 'data');
       mkdirSync(dataDir, { recursive: true });
