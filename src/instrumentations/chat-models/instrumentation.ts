@@ -305,7 +305,6 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
       attributes[s.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = request.maxTokens;
     if (request.topP !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_P] = request.topP;
     if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
-    if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
     const captured = this._shared.captureMessageContent
       ? captureContent(this._shared, inputMessages(input))
       : undefined;

@@ -379,7 +379,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           },
         );
         const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
-        this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
+        // A turn the consumer abandoned has no response time (its duration is partial).
+        if (outcome.kind !== 'cancelled') {
+          this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
+        }
         this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
         if (failed) {
           const type = errorType(outcome.error);

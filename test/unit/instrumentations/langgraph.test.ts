@@ -9,7 +9,7 @@ import { SeverityNumber, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { METRICS } from '../../../src/catalogue/index.js';
+import { METRICS, SPANS } from '../../../src/catalogue/index.js';
 import {
   LangChainChatModelInstrumentation,
   LangChainVectorStoreInstrumentation,
@@ -309,6 +309,7 @@ describe('graph runs and nodes', () => {
   it('ends the workflow span when a stream consumer breaks out early', async () => {
     const graph = buildLoreGraph({ model: new TestChatModel(), subqueries: 2 });
     h.reset();
+    const responses = countOf(await h.metric(s.METRIC_CHAT_RESPONSE_TIME));
     const stream = await graph.stream(
       { question: 'q' },
       { configurable: { thread_id: 'brk' }, streamMode: 'updates' },
@@ -318,6 +319,8 @@ describe('graph runs and nodes', () => {
     const wf = h.spanNamed('invoke_workflow lorechat');
     expect(wf.ended).toBe(true);
     expect(wf.status.code).not.toBe(SpanStatusCode.ERROR);
+    // A partial turn is not a response time.
+    expect(countOf(await h.metric(s.METRIC_CHAT_RESPONSE_TIME))).toBe(responses);
   });
 
   it('keeps a turn without thread id or checkpointer working', async () => {
@@ -384,6 +387,42 @@ describe('metrics', () => {
       }),
     ).toBeGreaterThanOrEqual(2);
   });
+});
+
+describe('span catalogue', () => {
+  function definitionFor(name: string) {
+    const kind = name.split(' ')[0];
+    const byPrefix = SPANS.find((d) => d.name.split(' ')[0] === kind);
+    return byPrefix ?? SPANS.find((d) => d.name === '{db.operation.name} {db.collection.name}');
+  }
+
+  it.each([false, true])(
+    'puts only catalogued attributes on spans (content capture %s)',
+    async (capture) => {
+      for (const i of [graphInst, chatInst, vectorInst])
+        i.setConfig({ captureMessageContent: capture });
+      const store = await loreStore();
+      const graph = buildLoreGraph({ model: new TestChatModel(), store, subqueries: 2 });
+      await store.addDocuments([new Document({ pageContent: 'x' })], { ids: ['cat-1'] });
+      await graph.invoke({ question: 'Where?' }, { configurable: { thread_id: 'cat' } });
+      await graphInst.whenIdle();
+      const ours = h
+        .finishedSpans()
+        .filter((sp) => sp.instrumentationScope.name.startsWith('lorechat-otel'));
+      expect(ours.length).toBeGreaterThan(5);
+      for (const span of ours) {
+        const def = definitionFor(span.name);
+        expect(def, span.name).toBeDefined();
+        const allowed = [
+          ...def!.attributes,
+          ...(capture ? def!.contentAttributes : []),
+        ] as string[];
+        for (const key of Object.keys(span.attributes))
+          expect(allowed, `${span.name}: ${key}`).toContain(key);
+        expect(span.kind).toBe(def!.kind === 'CLIENT' ? SpanKind.CLIENT : SpanKind.INTERNAL);
+      }
+    },
+  );
 });
 
 describe('user callback handlers', () => {
