@@ -3,7 +3,7 @@ import * as vectorstores from '@langchain/core/vectorstores';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { Document } from '@langchain/core/documents';
 import * as langgraph from '@langchain/langgraph';
-import type { MemorySaver } from '@langchain/langgraph';
+import { MemorySaver } from '@langchain/langgraph';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { SeverityNumber, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
@@ -219,6 +219,31 @@ describe('graph runs and nodes', () => {
     expect(h.finishedSpans().filter((sp) => sp.name.startsWith('invoke_workflow'))).toHaveLength(1);
     const callInner = h.spanNamed('invoke_node callInner');
     expect(parentId(h.spanNamed('invoke_node double'))).toBe(callInner.spanContext().spanId);
+  });
+
+  it('keeps a compiled subgraph added as a node working (checkpoints, state with subgraphs)', async () => {
+    const Inner = Annotation.Root({ x: Annotation<number>() });
+    const inner = new StateGraph(Inner)
+      .addNode('inc', (st: typeof Inner.State) => ({ x: st.x + 1 }))
+      .addEdge(START, 'inc')
+      .addEdge('inc', END)
+      .compile();
+    const outer = new StateGraph(Inner)
+      .addNode('sub', inner)
+      .addEdge(START, 'sub')
+      .addEdge('sub', END)
+      .compile({ checkpointer: new MemorySaver(), name: 'nested' });
+    h.reset();
+    const config = { configurable: { thread_id: 'sub-1' } };
+    expect((await outer.invoke({ x: 1 }, config)).x).toBe(2);
+    await graphInst.whenIdle();
+    const state = await outer.getState(config, { subgraphs: true });
+    expect(state.values).toEqual({ x: 2 });
+    expect([...outer.getSubgraphs()].map(([name]) => name)).toEqual(['sub']);
+    expect(h.finishedSpans().filter((sp) => sp.name.startsWith('invoke_workflow'))).toHaveLength(1);
+    expect(parentId(h.spanNamed('invoke_node inc'))).toBe(
+      h.spanNamed('invoke_node sub').spanContext().spanId,
+    );
   });
 
   it('emits every graph event as a log record correlated with its span, with the plan body', async () => {
