@@ -89,7 +89,8 @@ export function backendPaths({ repoRoot = REPO_ROOT, env = process.env } = {}) {
     alertmanagerDir: am,
     alertmanager: join(am, 'alertmanager'),
     amtool: join(am, 'amtool'),
-    stateDir: join(cache, 'stack'),
+    // LORECHAT_STACK_DIR: another state dir for stack.sh (tests run their own stack).
+    stateDir: env.LORECHAT_STACK_DIR ? resolve(env.LORECHAT_STACK_DIR) : join(cache, 'stack'),
   };
 }
 
