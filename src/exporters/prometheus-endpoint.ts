@@ -35,6 +35,18 @@ const UNIT_WORDS: Readonly<Record<string, string>> = {
   '%': 'percent',
 };
 
+/** Denominators are singular: `By/s` -> `bytes_per_second`. */
+const PER_UNIT_WORDS: Readonly<Record<string, string>> = {
+  s: 'second',
+  m: 'minute',
+  min: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
+};
+
 /** The unit part of a Prometheus name for an OpenTelemetry unit ('' when none is added). */
 export function prometheusUnitSuffix(unit: string, isGauge: boolean): string {
   const u = unit.replace(/\{[^}]*\}/g, '').trim();
@@ -43,7 +55,7 @@ export function prometheusUnitSuffix(unit: string, isGauge: boolean): string {
   const [num, per] = u.split('/');
   const a = UNIT_WORDS[num ?? ''] ?? num ?? '';
   if (per === undefined) return a;
-  const b = UNIT_WORDS[per] ?? per;
+  const b = PER_UNIT_WORDS[per] ?? per;
   return a === '' ? `per_${b}` : `${a}_per_${b}`;
 }
 

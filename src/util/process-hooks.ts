@@ -54,12 +54,12 @@ export function installProcessHooks(
       flushed = true;
       proc.exit = originalExit;
     });
-    proc.exit = ((code?: number | string | null) => {
+    proc.exit = (code?: number | string | null) => {
       if (flushed) return originalExit(code);
       diag.debug('lorechat-otel: exit requested during the final flush; exiting when it ends');
       void done.finally(() => originalExit(code));
       return undefined as never;
-    });
+    };
   };
 
   const reraise = (signal: NodeJS.Signals): void => {

@@ -1,0 +1,114 @@
+import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { prometheusBaseName } from '../../../src/exporters/prometheus-endpoint.js';
+import { SummarySpanProcessor } from '../../../src/exporters/summary.js';
+import { buildLoreChatSdk } from '../../../src/sdk.js';
+import { esmIncludeList, instrumentedModuleNames } from '../../../src/util/esm-hook.js';
+import { METRICS } from '../../../src/catalogue/index.js';
+
+describe('buildLoreChatSdk', () => {
+  it('embedded mode: files in the output dir, Prometheus reader plus file reader, summary first', () => {
+    const config = loadConfig(
+      {},
+      { LORECHAT_OTEL_OUTPUT_DIR: '/tmp/lc-out', LORECHAT_OTEL_PROMETHEUS_PORT: '0' },
+    );
+    const parts = buildLoreChatSdk(config);
+    expect(parts.files).toEqual({
+      traces: join('/tmp/lc-out', 'traces.jsonl'),
+      logs: join('/tmp/lc-out', 'logs.jsonl'),
+      metrics: join('/tmp/lc-out', 'metrics.jsonl'),
+    });
+    expect(parts.prometheus).toBeDefined();
+    expect(parts.sdkOptions.metricReaders).toHaveLength(2);
+    expect(parts.sdkOptions.metricReaders?.[0]).toBe(parts.prometheus?.reader);
+    expect(parts.sdkOptions.spanProcessors?.[0]).toBeInstanceOf(SummarySpanProcessor);
+    expect(parts.sdkOptions.logRecordProcessors).toHaveLength(1);
+    expect(parts.syncProcessors).toHaveLength(2);
+    expect(parts.prometheus?.url).toBeUndefined(); // nothing started
+  });
+
+  it('otlp mode leaves exporters, readers and processors to the SDK (OTEL_* variables)', () => {
+    const parts = buildLoreChatSdk(
+      loadConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
+    );
+    expect(parts.sdkOptions.spanProcessors).toBeUndefined();
+    expect(parts.sdkOptions.metricReaders).toBeUndefined();
+    expect(parts.sdkOptions.logRecordProcessors).toBeUndefined();
+    expect(parts.prometheus).toBeUndefined();
+    expect(parts.files).toBeUndefined();
+  });
+
+  it('otlp mode with JSON stdout and summary adds ours next to the env-equivalent processors', () => {
+    const parts = buildLoreChatSdk(
+      loadConfig(
+        { jsonStdout: true, summary: true },
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' },
+      ),
+    );
+    expect(parts.sdkOptions.spanProcessors).toHaveLength(2); // OTLP batch + summary
+    expect(parts.sdkOptions.logRecordProcessors).toHaveLength(2); // OTLP batch + stdout
+  });
+
+  it('adds the Node.js runtime instrumentation unless runtime metrics are off', () => {
+    const on = buildLoreChatSdk(loadConfig({}, {}), { instrumentations: [] });
+    expect(on.instrumentations.some((i) => i instanceof RuntimeNodeInstrumentation)).toBe(true);
+    const off = buildLoreChatSdk(loadConfig({ runtimeMetrics: false }, {}), {
+      instrumentations: [],
+    });
+    expect(off.instrumentations).toHaveLength(0);
+  });
+
+  it('the default instrumentations patch @langchain/core and @langchain/langgraph', () => {
+    const parts = buildLoreChatSdk(loadConfig({ runtimeMetrics: false }, {}));
+    for (const i of parts.instrumentations) i.disable();
+    expect(instrumentedModuleNames(parts.instrumentations)).toEqual([
+      '@langchain/core',
+      '@langchain/langgraph',
+    ]);
+  });
+});
+
+describe('esmIncludeList', () => {
+  it('matches the bare specifier and every file of the package in any node_modules', () => {
+    const [bare, files] = esmIncludeList(['@langchain/core']);
+    expect(bare).toBe('@langchain/core');
+    expect(files).toBeInstanceOf(RegExp);
+    const re = files as RegExp;
+    expect(re.test('file:///app/node_modules/@langchain/core/dist/vectorstores.js')).toBe(true);
+    expect(
+      re.test(
+        'file:///app/node_modules/.pnpm/@langchain+core@1.0.0/node_modules/@langchain/core/dist/x.js',
+      ),
+    ).toBe(true);
+    expect(re.test('file:///app/node_modules/@langchain/core-extra/index.js')).toBe(false);
+  });
+});
+
+describe('prometheusBaseName', () => {
+  it('gives every catalogue metric its catalogue Prometheus name', () => {
+    for (const m of METRICS) {
+      const base = prometheusBaseName(
+        m.name,
+        m.unit,
+        (['gauge', 'updowncounter'] as string[]).includes(m.kind),
+      );
+      const exposed = m.kind === 'counter' ? `${base}_total` : base;
+      expect(exposed, m.name).toBe(m.prometheusName);
+    }
+  });
+
+  it('follows the Collector for runtime units', () => {
+    expect(prometheusBaseName('nodejs.eventloop.time', 's', false)).toBe(
+      'nodejs_eventloop_time_seconds',
+    );
+    expect(prometheusBaseName('v8js.memory.heap.used', 'By', true)).toBe(
+      'v8js_memory_heap_used_bytes',
+    );
+    expect(prometheusBaseName('nodejs.eventloop.utilization', '1', true)).toBe(
+      'nodejs_eventloop_utilization_ratio',
+    );
+    expect(prometheusBaseName('x.rate', 'By/s', true)).toBe('x_rate_bytes_per_second');
+  });
+});
