@@ -124,6 +124,21 @@ describe('redaction patterns', () => {
     expect(redactionPatterns()).toHaveLength(5);
   });
 
+  it('applies every pattern to span, span-event and log attributes, string and map log bodies and the nested error message', () => {
+    const targets = [
+      /replace_all_patterns\(span\.attributes, "value", "((?:[^"\\]|\\.)*)"/g,
+      /replace_all_patterns\(spanevent\.attributes, "value", "((?:[^"\\]|\\.)*)"/g,
+      /replace_all_patterns\(log\.attributes, "value", "((?:[^"\\]|\\.)*)"/g,
+      /replace_pattern\(log\.body, "((?:[^"\\]|\\.)*)"/g,
+      /replace_all_patterns\(log\.body, "value", "((?:[^"\\]|\\.)*)"/g,
+      /replace_pattern\(log\.body\["context"\]\["error"\]\["message"\], "((?:[^"\\]|\\.)*)"/g,
+    ];
+    const patternsOf = (re: RegExp) => [...text.matchAll(re)].map((m) => m[1]).sort();
+    const reference = patternsOf(targets[0]!);
+    expect(reference).toHaveLength(5);
+    for (const t of targets) expect(patternsOf(t), String(t)).toEqual(reference);
+  });
+
   it.each([
     ['mail bob.smith+x@example.co.uk now', 'mail [REDACTED_EMAIL] now'],
     ['key sk-proj-AbCdEf0123456789_-xyz used', 'key [REDACTED_API_KEY] used'],
