@@ -54,6 +54,7 @@ import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js
 import type { ResolvedSharedConfig } from '../types.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
 import type {
+  CheckpointTupleLike,
   LangGraphModuleLike,
   PregelClass,
   PregelLike,
@@ -402,10 +403,13 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         finish(undefined, turn.lastValues);
         return;
       }
-      // Measuring serializes the thread's checkpoint: do it after the caller got its answer.
+      // Pin this turn's checkpoint now (the lookup of the thread's latest checkpoint starts
+      // synchronously), but serialize it only after the caller got its answer.
+      const tuple = readCheckpoint(graph, options);
+      tuple.catch(() => undefined);
       const pending = new Promise<void>((resolve) => {
         setImmediate(() => {
-          measureSession(graph, options, turn.lastValues)
+          measureSession(graph, tuple, turn.lastValues)
             .catch((err: unknown) => {
               this._diag.debug('session memory could not be measured', err);
               return { bytes: undefined, state: turn.lastValues };
@@ -651,29 +655,44 @@ function positiveOr(value: number | undefined, fallback: number, name: string): 
  * `getTuple` and `serde.dumpsTyped`. Without a checkpointer or thread id, the serialized
  * size of the final state (`streamMode: "values"` runs, e.g. `invoke`).
  */
-async function measureSession(
+function readCheckpoint(
   graph: PregelLike,
   options: RunnableConfigLike | undefined,
+): Promise<CheckpointTupleLike | undefined> {
+  const checkpointer = typeof graph.checkpointer === 'object' ? graph.checkpointer : undefined;
+  const threadId = threadIdOf(options);
+  if (!checkpointer || threadId === undefined || typeof checkpointer.getTuple !== 'function') {
+    return Promise.resolve(undefined);
+  }
+  const ns = options?.configurable?.checkpoint_ns;
+  try {
+    return Promise.resolve(
+      checkpointer.getTuple({
+        configurable: { thread_id: threadId, checkpoint_ns: typeof ns === 'string' ? ns : '' },
+      }),
+    );
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+async function measureSession(
+  graph: PregelLike,
+  pinned: Promise<CheckpointTupleLike | undefined>,
   lastValues: unknown,
 ): Promise<{ bytes: number | undefined; state: unknown }> {
   const checkpointer = typeof graph.checkpointer === 'object' ? graph.checkpointer : undefined;
-  const threadId = threadIdOf(options);
-  if (checkpointer && threadId !== undefined && typeof checkpointer.getTuple === 'function') {
-    const ns = options?.configurable?.checkpoint_ns;
-    const tuple = await checkpointer.getTuple({
-      configurable: { thread_id: threadId, checkpoint_ns: typeof ns === 'string' ? ns : '' },
-    });
-    if (tuple?.checkpoint) {
-      const state = tuple.checkpoint.channel_values ?? lastValues;
-      if (checkpointer.serde && typeof checkpointer.serde.dumpsTyped === 'function') {
-        const [, data] = await checkpointer.serde.dumpsTyped(tuple.checkpoint);
-        return {
-          bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
-          state,
-        };
-      }
-      return { bytes: Buffer.byteLength(safeStringify(tuple.checkpoint)), state };
+  const tuple = await pinned;
+  if (checkpointer && tuple?.checkpoint) {
+    const state = tuple.checkpoint.channel_values ?? lastValues;
+    if (checkpointer.serde && typeof checkpointer.serde.dumpsTyped === 'function') {
+      const [, data] = await checkpointer.serde.dumpsTyped(tuple.checkpoint);
+      return {
+        bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+        state,
+      };
     }
+    return { bytes: Buffer.byteLength(safeStringify(tuple.checkpoint)), state };
   }
   if (lastValues === undefined) return { bytes: undefined, state: undefined };
   return { bytes: Buffer.byteLength(safeStringify(lastValues)), state: lastValues };

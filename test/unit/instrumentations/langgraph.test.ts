@@ -331,6 +331,30 @@ describe('graph runs and nodes', () => {
     expect(max?.dataPoints[0]?.value).toBeGreaterThanOrEqual(bytes.byteLength);
   });
 
+  it('measures each turn at its own checkpoint, even when the next turn follows at once', async () => {
+    const Log = Annotation.Root({
+      line: Annotation<string>(),
+      history: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+    });
+    const graph = new StateGraph(Log)
+      .addNode('append', (st: typeof Log.State) => ({ history: [st.line.repeat(200)] }))
+      .addEdge(START, 'append')
+      .addEdge('append', END)
+      .compile({ checkpointer: new MemorySaver(), name: 'log' });
+    h.reset();
+    const config = { configurable: { thread_id: 'back-to-back' } };
+    await graph.invoke({ line: 'a' }, config);
+    await graph.invoke({ line: 'b' }, config);
+    await graphInst.whenIdle();
+    const sizes = h
+      .finishedSpans()
+      .filter((sp) => sp.name === 'invoke_workflow log')
+      .sort((x, y) => (x.startTime[0] - y.startTime[0]) * 1e9 + (x.startTime[1] - y.startTime[1]))
+      .map((sp) => sp.attributes[s.ATTR_LORECHAT_MEMORY_USAGE] as number);
+    expect(sizes).toHaveLength(2);
+    expect(sizes[1]! - sizes[0]!).toBeGreaterThanOrEqual(200);
+  });
+
   it('ends the workflow span when a stream consumer breaks out early', async () => {
     const graph = buildLoreGraph({ model: new TestChatModel(), subqueries: 2 });
     h.reset();
