@@ -672,7 +672,7 @@ function readCheckpoint(
       }),
     );
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
