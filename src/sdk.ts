@@ -74,6 +74,11 @@ export interface BuildOptions {
   readonly instrumentations?: readonly Instrumentation[];
   /** Where the JSON-stdout logger writes. @default process.stdout */
   readonly stdout?: (line: string) => void;
+  /**
+   * Redaction hook applied to captured content (only used with content capture on).
+   * @default undefined (content is truncated, not redacted)
+   */
+  readonly redact?: (text: string) => string;
 }
 
 function metricExportIntervalMillis(): number {
@@ -94,6 +99,7 @@ export function buildLoreChatSdk(
         llmMetrics: config.llmMetrics,
         sessionWindowMs: config.sessionWindowMs,
         emitEvents: config.emitEvents,
+        ...(options.redact ? { redact: options.redact } : {}),
       })),
   ];
   if (config.runtimeMetrics) {
@@ -205,6 +211,21 @@ function flushGlobalProviders(): Promise<unknown> {
   return Promise.all(providers.map((p) => p.forceFlush?.() ?? Promise.resolve()));
 }
 
+interface Settleable {
+  whenIdle?: () => Promise<void>;
+}
+
+/**
+ * Waits for telemetry that instrumentations still record after a call returned (a turn's
+ * `chat.complete`, session memory and workflow span end), so a flush right after the last
+ * turn does not lose it.
+ */
+function settleInstrumentations(instrumentations: readonly Instrumentation[]): Promise<unknown> {
+  return Promise.all(
+    instrumentations.map((i) => (i as Settleable).whenIdle?.() ?? Promise.resolve()),
+  );
+}
+
 function withTimeout(promise: Promise<unknown>, ms: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
@@ -293,14 +314,18 @@ export function startLoreChatTelemetry(
     prometheusUrl: () => parts.prometheus?.url,
     summary: () => parts.summary?.snapshot(),
     forceFlush: () =>
-      withTimeout(flushGlobalProviders(), config.shutdownTimeoutMs, 'flushing telemetry'),
+      withTimeout(
+        settleInstrumentations(parts.instrumentations).then(flushGlobalProviders),
+        config.shutdownTimeoutMs,
+        'flushing telemetry',
+      ),
     finalizeSync: () => {
       for (const p of parts.syncProcessors) p.flushSync();
       printSummary();
     },
     shutdown: () => {
       shutdownPromise ??= withTimeout(
-        sdk.shutdown(),
+        settleInstrumentations(parts.instrumentations).then(() => sdk.shutdown()),
         config.shutdownTimeoutMs,
         'shutting down telemetry',
       )
