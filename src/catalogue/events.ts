@@ -120,7 +120,8 @@ export const EVENTS = [
     component: 'graph',
     action: 'state_update',
     severity: 'DEBUG',
-    description: 'A node wrote to the graph state (keys updated; values only with content capture on).',
+    description:
+      'A node wrote to the graph state (keys updated; values only with content capture on).',
     attributes: ['lorechat.graph.node', 'lorechat.graph.state.keys'],
     spanEventOn: 'invoke_node',
   },
@@ -130,7 +131,11 @@ export const EVENTS = [
     action: 'search',
     severity: 'INFO',
     description: 'A similarity search ran (top k, result count, duration).',
-    attributes: ['gen_ai.data_source.id', 'gen_ai.request.top_k', 'lorechat.retrieval.result_count'],
+    attributes: [
+      'gen_ai.data_source.id',
+      'gen_ai.request.top_k',
+      'lorechat.retrieval.result_count',
+    ],
     spanEventOn: 'retrieval',
   },
   {

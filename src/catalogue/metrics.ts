@@ -86,9 +86,7 @@ export const VECTOR_DURATION_BUCKETS = [
 export const VECTOR_DOCUMENTS_BUCKETS = [0, 1, 2, 3, 4, 5, 10, 20, 50, 100] as const;
 
 /** Session memory (bytes of a thread's checkpointed state); 500 MB is the plan's limit. */
-export const CHAT_MEMORY_BUCKETS = [
-  1e3, 1e4, 1e5, 1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9,
-] as const;
+export const CHAT_MEMORY_BUCKETS = [1e3, 1e4, 1e5, 1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9] as const;
 
 export const METRICS = [
   {
@@ -173,7 +171,7 @@ export const METRICS = [
     kind: 'gauge',
     unit: 'By',
     description:
-      'Largest session memory among the sessions active in the tracking window (the plan\'s 500 MB per-session alert reads this).',
+      "Largest session memory among the sessions active in the tracking window (the plan's 500 MB per-session alert reads this).",
     attributes: [],
     group: 'chat',
     source: 'plan',
@@ -248,7 +246,8 @@ export const METRICS = [
     prometheusName: 'gen_ai_client_operation_time_to_first_chunk_seconds',
     kind: 'histogram',
     unit: 's',
-    description: 'GenAI semantic conventions: time to receive the first chunk of a streamed response.',
+    description:
+      'GenAI semantic conventions: time to receive the first chunk of a streamed response.',
     buckets: GEN_AI_DURATION_BUCKETS,
     attributes: [
       ATTR_GEN_AI_OPERATION_NAME,
