@@ -466,7 +466,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
       const positions = WRITE_METHODS[method];
       const docs = args[positions.docs];
       const batch = Array.isArray(docs) ? docs.length : undefined;
-      const ids = idsOf(args[positions.options]);
+      const ids = idsOf(args[positions.options], docs);
       const operation = ids?.some((id) => this._seenIds.has(`${collection}\u0000${id}`))
         ? 'update'
         : 'insert';

@@ -83,12 +83,30 @@ export function searchResults(
   return { count: result.length, scores: scores.length > 0 ? scores : undefined, docs };
 }
 
-/** Ids passed in the write options (`{ ids: [...] }`). */
-export function idsOf(options: unknown): string[] | undefined {
-  if (options === null || typeof options !== 'object') return undefined;
-  const ids = (options as { ids?: unknown }).ids;
-  if (!Array.isArray(ids)) return undefined;
-  return ids.filter((i): i is string => typeof i === 'string' || typeof i === 'number').map(String);
+function stringIds(values: readonly unknown[]): string[] {
+  return values
+    .filter((i): i is string | number => typeof i === 'string' || typeof i === 'number')
+    .map(String);
+}
+
+/**
+ * Ids a write names: those passed in the write options (`{ ids: [...] }`), else the
+ * documents' own `id` fields (LangChain `Document.id`), else none.
+ */
+export function idsOf(options: unknown, docs?: unknown): string[] | undefined {
+  if (options !== null && typeof options === 'object') {
+    const ids = (options as { ids?: unknown }).ids;
+    if (Array.isArray(ids)) return stringIds(ids);
+  }
+  if (Array.isArray(docs)) {
+    const ids = stringIds(
+      docs.map((d: unknown) =>
+        d !== null && typeof d === 'object' ? (d as { id?: unknown }).id : undefined,
+      ),
+    );
+    if (ids.length > 0) return ids;
+  }
+  return undefined;
 }
 
 /** A bounded set remembering the most recent `capacity` keys (insertion-order eviction). */

@@ -76,6 +76,16 @@ describe('vector store writes', () => {
     expect(after - before).toBe(1);
   });
 
+  it('records a re-add of documents carrying their own ids (Document.id) as an update', async () => {
+    const store = new TestVectorStore(new TestEmbeddings(), 'lore-b2');
+    await store.addDocuments([new Document({ pageContent: 'Moths in caves.', id: 'moths' })]);
+    expect(h.spanNamed('insert lore-b2').attributes[s.ATTR_DB_OPERATION_NAME]).toBe('insert');
+    h.reset();
+    await store.addDocuments([new Document({ pageContent: 'Moths under the keep.', id: 'moths' })]);
+    const span = h.spanNamed('update lore-b2');
+    expect(span.events.map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
+  });
+
   it('records addVectors called directly', async () => {
     const store = new TestVectorStore(new TestEmbeddings(), 'lore-c');
     await store.addVectors([[1, 0, 0]], [new Document({ pageContent: 'x' })]);
