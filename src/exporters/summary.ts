@@ -147,6 +147,8 @@ export function formatSummary(s: SummarySnapshot, where: SummaryLocations): stri
       `  metrics:        ${where.files.metrics}`,
     );
   }
-  if (where.prometheusUrl) lines.push(`  prometheus:     ${where.prometheusUrl}`);
+  if (where.prometheusUrl) {
+    lines.push(`  prometheus:     ${where.prometheusUrl} (served while the app runs)`);
+  }
   return lines.join('\n') + '\n';
 }
