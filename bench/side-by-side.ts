@@ -99,6 +99,8 @@ export interface SideBySideOptions {
   readonly warmup: number;
   readonly command: string;
   readonly childTimeoutMs?: number;
+  /** Extra node flags for the children (profiling: `--cpu-prof --cpu-prof-dir=...`). */
+  readonly nodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -193,6 +195,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRep
           receiver.clear();
           const args = [
             '--expose-gc',
+            ...(o.nodeArgs ?? []),
             ...(v.preload ? ['--import', v.preload] : []),
             workloadJs,
             '--turns',
@@ -278,6 +281,7 @@ export async function sideBySideCommand(argv: string[], root: string): Promise<v
       turns: { type: 'string', default: '300' },
       warmup: { type: 'string', default: '60' },
       out: { type: 'string', default: 'bench/results/side-by-side.json' },
+      'node-arg': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -293,6 +297,7 @@ export async function sideBySideCommand(argv: string[], root: string): Promise<v
     rounds: int('rounds', values.rounds, 1),
     turns: int('turns', values.turns, 1),
     warmup: int('warmup', values.warmup, 0),
+    nodeArgs: values['node-arg'],
     command: ['npm run bench -- side-by-side', ...argv].join(' '),
     log: (line) => process.stderr.write(`${line}\n`),
   });
