@@ -1,6 +1,7 @@
 import { prometheusSeriesNames } from '../../catalogue/index.js';
 import { BackendError } from '../errors.js';
 import type { Bucket } from '../stats.js';
+import { stepTimes } from '../time.js';
 import { baseUrl, getJson } from './http.js';
 import type {
   GaugeReduce,
@@ -72,6 +73,10 @@ export class PrometheusClient {
     url.searchParams.set('start', (start / 1000).toFixed(3));
     url.searchParams.set('end', (range.end / 1000).toFixed(3));
     url.searchParams.set('step', `${range.step / 1000}`);
+    return this.#matrix(expr, url);
+  }
+
+  async #matrix(expr: string, url: URL): Promise<MatrixResult[]> {
     this.options.progress?.(`prometheus: ${expr}`);
     const body = (await getJson('Prometheus', url, {
       timeoutMs: this.options.timeoutMs ?? 60_000,
@@ -90,47 +95,129 @@ export class PrometheusClient {
     }
     return body.data.result;
   }
+
+  /**
+   * Raw samples of a series selector from `lookbackMs` before the first step window to the
+   * range's end: an instant query of a range selector (`x[d]` at end, i.e. (end - d, end]).
+   */
+  async rawSamples(sel: string, range: StepRange, lookbackMs: number): Promise<MatrixResult[]> {
+    const times = stepTimes(range);
+    const from = (times[0] ?? range.end) - range.step - lookbackMs;
+    const expr = `${sel}[${Math.max(1, Math.ceil(range.end - from))}ms]`;
+    const url = new URL('api/v1/query', this.url);
+    url.searchParams.set('query', expr);
+    url.searchParams.set('time', (range.end / 1000).toFixed(3));
+    return this.#matrix(expr, url);
+  }
 }
 
-/** Catalogue metrics through PromQL on their Prometheus names. */
+/**
+ * How far before the first step window raw samples are read, to find each series' baseline.
+ * Prometheus's own lookback delta: a live series has a sample at least this often.
+ */
+const BASELINE_LOOKBACK_MS = 300_000;
+
+type Sample = readonly [number, number];
+
+/**
+ * Per-step increases of one cumulative series from its raw samples, keyed by step end time.
+ *
+ * Why not `increase(x[step])`: Prometheus stores OTLP cumulative points without their start
+ * time (unless the experimental created-timestamp feature is on), so `increase()` cannot
+ * count a series' first sample. Every new series -- each process start (`instance` is the
+ * SDK's service.instance.id), each label set seen for the first time, such as a new
+ * `error_type` -- loses what it counted before its first export, and a label set that fired
+ * once and never again reads as 0. It also extrapolates to the window edges, so totals come
+ * out fractional. Differencing the raw samples instead is exact and matches the files source:
+ * a series without a sample before the first window started at zero (OTLP cumulative
+ * counters do), a drop is a reset counting from zero, and each increase belongs to the step
+ * holding the later sample. Steps from the series' first to its last sample are present
+ * (0 when nothing changed); steps outside that are absent.
+ */
+export function stepIncreases(samples: readonly Sample[], range: StepRange): Map<number, number> {
+  const times = stepTimes(range);
+  const out = new Map<number, number>();
+  const first = times[0];
+  if (first === undefined) return out;
+  const windowStart = first - range.step;
+  const index = (t: number) => Math.ceil((t - first) / range.step);
+  let prev: number | undefined;
+  let firstIndex: number | undefined;
+  let lastIndex: number | undefined;
+  for (const [t, v] of samples) {
+    if (t <= windowStart) {
+      prev = v;
+      firstIndex = 0;
+      continue;
+    }
+    const k = index(t);
+    if (k >= times.length) break;
+    const delta = prev === undefined || v < prev ? v : v - prev;
+    prev = v;
+    firstIndex ??= k;
+    lastIndex = k;
+    const at = times[k] as number;
+    out.set(at, (out.get(at) ?? 0) + delta);
+  }
+  if (firstIndex === undefined || lastIndex === undefined) return out;
+  for (let k = firstIndex; k <= lastIndex; k++) {
+    const at = times[k] as number;
+    if (!out.has(at)) out.set(at, 0);
+  }
+  return out;
+}
+
+/** Catalogue metrics on their Prometheus names: raw samples for counters and histograms. */
 export class PrometheusMetrics implements MetricsReader {
   readonly description: string;
   constructor(readonly client: PrometheusClient) {
     this.description = `Prometheus ${client.url.href}`;
   }
 
+  /** Step increases of every series of `name` matching `where`, grouped by `by`. */
+  async #increases(
+    name: string,
+    where: Labels | undefined,
+    by: readonly string[],
+    range: StepRange,
+  ): Promise<Array<{ labels: Labels; values: Map<number, number> }>> {
+    const raw = await this.client.rawSamples(selector(name, where), range, BASELINE_LOOKBACK_MS);
+    const groups = new Map<string, { labels: Labels; values: Map<number, number> }>();
+    for (const r of raw) {
+      const labels = labelsOf(r.metric, by);
+      const key = JSON.stringify(labels);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { labels, values: new Map() }));
+      for (const [t, v] of stepIncreases(toPoints(r.values), range))
+        g.values.set(t, (g.values.get(t) ?? 0) + v);
+    }
+    return [...groups.values()];
+  }
+
   async counterIncrease(query: MetricQuery, range: StepRange): Promise<Series[]> {
-    const by = query.by.join(',');
-    const expr = `sum by (${by}) (increase(${selector(query.metric.prometheusName, query.where)}[${promDuration(range.step)}]))`;
-    const result = await this.client.queryRange(expr, range);
-    return result.map((r) => ({
-      labels: labelsOf(r.metric, query.by),
-      points: toPoints(r.values),
+    const groups = await this.#increases(query.metric.prometheusName, query.where, query.by, range);
+    return groups.map((g) => ({
+      labels: g.labels,
+      points: [...g.values.entries()].sort((a, b) => a[0] - b[0]),
     }));
   }
 
   async histogramIncrease(query: MetricQuery, range: StepRange): Promise<HistogramSeries[]> {
     const name = query.metric.prometheusName;
-    const window = promDuration(range.step);
-    const by = query.by.join(',');
-    const sel = (suffix: string) => selector(`${name}${suffix}`, query.where);
     const [buckets, sums, counts] = await Promise.all([
-      this.client.queryRange(
-        `sum by (${[...query.by, 'le'].join(',')}) (increase(${sel('_bucket')}[${window}]))`,
-        range,
-      ),
-      this.client.queryRange(`sum by (${by}) (increase(${sel('_sum')}[${window}]))`, range),
-      this.client.queryRange(`sum by (${by}) (increase(${sel('_count')}[${window}]))`, range),
+      this.#increases(`${name}_bucket`, query.where, [...query.by, 'le'], range),
+      this.#increases(`${name}_sum`, query.where, query.by, range),
+      this.#increases(`${name}_count`, query.where, query.by, range),
     ]);
     const groups = new Map<
       string,
       { labels: Labels; steps: Map<number, { buckets: Bucket[]; sum: number; count: number }> }
     >();
-    const group = (metric: Record<string, string>) => {
-      const labels = labelsOf(metric, query.by);
-      const key = JSON.stringify(labels);
+    const group = (labels: Labels) => {
+      const own = labelsOf(labels, query.by);
+      const key = JSON.stringify(own);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { labels, steps: new Map() }));
+      if (!g) groups.set(key, (g = { labels: own, steps: new Map() }));
       return g;
     };
     const step = (g: ReturnType<typeof group>, t: number) => {
@@ -138,19 +225,20 @@ export class PrometheusMetrics implements MetricsReader {
       if (!s) g.steps.set(t, (s = { buckets: [], sum: 0, count: 0 }));
       return s;
     };
-    for (const r of buckets) {
-      const le = r.metric.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(r.metric.le);
-      if (Number.isNaN(le)) continue;
-      const g = group(r.metric);
-      for (const [t, v] of toPoints(r.values)) step(g, t).buckets.push({ le, count: v });
+    for (const b of buckets) {
+      const raw = b.labels.le ?? '';
+      const le = raw === '+Inf' ? Number.POSITIVE_INFINITY : Number(raw);
+      if (raw === '' || Number.isNaN(le)) continue;
+      const g = group(b.labels);
+      for (const [t, v] of b.values) step(g, t).buckets.push({ le, count: v });
     }
-    for (const r of sums) {
-      const g = group(r.metric);
-      for (const [t, v] of toPoints(r.values)) step(g, t).sum = v;
+    for (const s of sums) {
+      const g = group(s.labels);
+      for (const [t, v] of s.values) step(g, t).sum = v;
     }
-    for (const r of counts) {
-      const g = group(r.metric);
-      for (const [t, v] of toPoints(r.values)) step(g, t).count = v;
+    for (const c of counts) {
+      const g = group(c.labels);
+      for (const [t, v] of c.values) step(g, t).count = v;
     }
     return [...groups.values()].map((g) => ({
       labels: g.labels,

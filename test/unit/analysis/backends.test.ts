@@ -5,7 +5,11 @@ import { analyze } from '../../../src/analysis/analyze.js';
 import { BackendError } from '../../../src/analysis/errors.js';
 import { indicator } from '../../../src/analysis/indicators.js';
 import { LokiEvents } from '../../../src/analysis/sources/loki.js';
-import { PrometheusClient, PrometheusSource } from '../../../src/analysis/sources/prometheus.js';
+import {
+  PrometheusClient,
+  PrometheusSource,
+  stepIncreases,
+} from '../../../src/analysis/sources/prometheus.js';
 import { openSource } from '../../../src/analysis/sources/select.js';
 import { runCli } from '../../../src/cli/run.js';
 
@@ -43,23 +47,36 @@ const matrix = (
 });
 
 describe('Prometheus source (HTTP API response format)', () => {
-  it('builds p95 from bucket increases queried by le, on catalogue names', async () => {
+  it('builds p95 from raw bucket samples on catalogue names, counting a new series from zero', async () => {
     const t = 1_741_600_800;
+    // A series born inside the window (a process start): its first sample is what it counted
+    // since zero; Prometheus's increase() would drop it.
+    const series = (final: number): Array<[number, string]> => [
+      [t - 300, String(final / 2)],
+      [t - 10, String(final)],
+    ];
     const prom = await serve((url) => {
       const q = url.searchParams.get('query') ?? '';
       if (q.includes('_bucket')) {
-        const buckets: Array<[string, string]> = [
-          ['0.1', '10'],
-          ['0.5', '30'],
-          ['1', '40'],
-          ['2', '50'],
-          ['5', '61'],
-          ['+Inf', '61'],
+        const buckets: Array<[string, number]> = [
+          ['0.1', 10],
+          ['0.5', 30],
+          ['1', 40],
+          ['2', 50],
+          ['5', 61],
+          ['+Inf', 61],
         ];
-        return { body: matrix(buckets.map(([le, v]) => ({ metric: { le }, values: [[t, v]] }))) };
+        return {
+          body: matrix(
+            buckets.map(([le, v]) => ({
+              metric: { __name__: 'chat_response_time_seconds_bucket', le },
+              values: series(v),
+            })),
+          ),
+        };
       }
-      if (q.includes('_sum')) return { body: matrix([{ metric: {}, values: [[t, '60.5']] }]) };
-      return { body: matrix([{ metric: {}, values: [[t, '61']] }]) };
+      if (q.includes('_sum')) return { body: matrix([{ metric: {}, values: series(60.5) }]) };
+      return { body: matrix([{ metric: {}, values: series(61) }]) };
     });
     const source = new PrometheusSource(new PrometheusClient(prom.url));
     const p95 = await indicator('response_time_p95').evaluate(source.metrics, {
@@ -71,12 +88,13 @@ describe('Prometheus source (HTTP API response format)', () => {
     expect(p95[0]?.[0]).toBe(t * 1000);
     expect(p95[0]?.[1]).toBeCloseTo(2 + 3 * (7.95 / 11), 10);
     const queries = prom.requests.map((u) => u.searchParams.get('query'));
-    expect(queries).toContain('sum by (le) (increase(chat_response_time_seconds_bucket[600s]))');
-    expect(prom.requests.every((u) => u.pathname === '/api/v1/query_range')).toBe(true);
-    expect(prom.requests[0]?.searchParams.get('step')).toBe('600');
+    // The window plus Prometheus's 5 min lookback for each series' baseline.
+    expect(queries).toContain('chat_response_time_seconds_bucket[900000ms]');
+    expect(prom.requests.every((u) => u.pathname === '/api/v1/query')).toBe(true);
+    expect(prom.requests[0]?.searchParams.get('time')).toBe(`${t}.000`);
   });
 
-  it('aligns range steps on the end time and passes label matchers', async () => {
+  it('reads raw samples from the first step window (aligned on the end) with label matchers', async () => {
     const prom = await serve(() => ({ body: matrix([]) }));
     const source = new PrometheusSource(new PrometheusClient(prom.url));
     await indicator('llm_error_rate').evaluate(source.metrics, {
@@ -85,10 +103,34 @@ describe('Prometheus source (HTTP API response format)', () => {
       step: 3_600_000,
     });
     const q = prom.requests[0];
-    expect(q?.searchParams.get('query')).toBe(
-      'sum by () (increase(lorechat_errors_total{component="llm"}[3600s]))',
-    );
-    expect(Number(q?.searchParams.get('start'))).toBeCloseTo(10_500 - 2 * 3600, 3);
+    // Steps end at 10500 s, 6900 s, 3300 s; the first window opens at -300 s, minus 5 min.
+    expect(q?.searchParams.get('query')).toBe('lorechat_errors_total{component="llm"}[11100000ms]');
+    expect(q?.searchParams.get('time')).toBe('10500.000');
+  });
+
+  it('step increases: baseline before the window, resets from zero, 0 for quiet steps', () => {
+    const range = { start: 60_000, end: 240_000, step: 60_000 };
+    // Steps (0,60], (60,120], (120,180], (180,240] s.
+    expect([
+      ...stepIncreases(
+        [
+          [-10_000, 5],
+          [30_000, 7],
+          [90_000, 7],
+          [150_000, 2],
+          [170_000, 4],
+        ],
+        range,
+      ),
+    ]).toEqual([
+      [60_000, 2],
+      [120_000, 0],
+      [180_000, 4],
+    ]);
+    // Born inside the window: the first sample counts from zero.
+    expect([...stepIncreases([[130_000, 3]], range)]).toEqual([[180_000, 3]]);
+    // Ended before the window: nothing.
+    expect([...stepIncreases([[-30_000, 3]], range)]).toEqual([]);
   });
 
   it('turns a PromQL error into a BackendError with the message', async () => {
