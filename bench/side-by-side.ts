@@ -101,6 +101,8 @@ export interface SideBySideOptions {
   readonly childTimeoutMs?: number;
   /** Extra node flags for the children (profiling: `--cpu-prof --cpu-prof-dir=...`). */
   readonly nodeArgs?: readonly string[];
+  /** Extra environment for every child (e.g. `LORECHAT_OTEL_EVENTS=false` to attribute cost). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
 }
 
@@ -216,6 +218,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRep
             OTEL_METRICS_EXPORTER: 'otlp',
             OTEL_LOGS_EXPORTER: 'otlp',
             OTEL_LOG_LEVEL: 'warn',
+            ...o.env,
           });
           const out = await runChild(args, env, o.childTimeoutMs ?? 600_000);
           if (out.code !== 0) {
@@ -282,6 +285,7 @@ export async function sideBySideCommand(argv: string[], root: string): Promise<v
       warmup: { type: 'string', default: '60' },
       out: { type: 'string', default: 'bench/results/side-by-side.json' },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      env: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -298,6 +302,13 @@ export async function sideBySideCommand(argv: string[], root: string): Promise<v
     turns: int('turns', values.turns, 1),
     warmup: int('warmup', values.warmup, 0),
     nodeArgs: values['node-arg'],
+    env: Object.fromEntries(
+      values.env.map((kv) => {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--env expects KEY=VALUE, got ${kv}`);
+        return [kv.slice(0, eq), kv.slice(eq + 1)];
+      }),
+    ),
     command: ['npm run bench -- side-by-side', ...argv].join(' '),
     log: (line) => process.stderr.write(`${line}\n`),
   });
