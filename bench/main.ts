@@ -4,16 +4,18 @@
  *   side-by-side   overhead against uninstrumented and the other LangChain instrumentations
  *   memory         RSS and heap over a long run (100,000 turns by default)
  *   load           throughput, drops and cardinality through the HTTP API and the real pipeline
+ *   profile        CPU profiles of the instant workload, uninstrumented vs ours, diffed by package
  *   render         BENCHMARKS.md tables from bench/results/*.json
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCommand } from './load.js';
 import { memoryCommand } from './memory.js';
+import { profileCommand } from './profile.js';
 import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|memory|load|render> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|memory|load|profile|render> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -28,6 +30,9 @@ async function main(): Promise<number> {
       return 0;
     case 'load':
       await loadCommand(rest, root);
+      return 0;
+    case 'profile':
+      await profileCommand(rest, root);
       return 0;
     case 'memory':
       await memoryCommand(rest, root);

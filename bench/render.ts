@@ -7,7 +7,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './lib/machine.js';
+import type { LoadReport } from './load.js';
 import type { MemoryReport } from './memory.js';
+import type { ProfileReport } from './profile.js';
 import type { SideBySideReport, VariantSummary, WorkloadReport } from './side-by-side.js';
 
 const fmt = (v: number | null | undefined, digits = 1): string =>
@@ -101,6 +103,90 @@ export function renderMemory(r: MemoryReport): string {
   ].join('\n');
 }
 
+export function renderLoad(r: LoadReport): string {
+  const t = r.throughput;
+  const rows = t.none.map((n, i) => {
+    const o = t.ours[i];
+    return (
+      `| ${n.concurrency} | ${fmt(n.turnsPerSecond)} | ${fmt(n.latencyP50Ms)} / ${fmt(n.latencyP99Ms)} | ` +
+      `${fmt(o?.turnsPerSecond)} | ${fmt(o?.latencyP50Ms)} / ${fmt(o?.latencyP99Ms)} | ${n.errors + (o?.errors ?? 0)} |`
+    );
+  });
+  const d = r.drops;
+  const loss = Object.entries(d.collectorLoss)
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => `${k} ${v}`);
+  const lines = [
+    renderMachine(r.machine, r.date, r.command),
+    '',
+    `Closed-loop load for ${r.stepSeconds} s per step (after a 3 s warm-up), instant offline model, the app as a separate process; telemetry of ours to the real Collector.`,
+    '',
+    '| Concurrency | Uninstrumented (turns/s) | p50 / p99 (ms) | lorechat-otel (turns/s) | p50 / p99 (ms) | Errors |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `Maximum sustained: uninstrumented ${fmt(t.noneMax.turnsPerSecond)} turns/s (concurrency ${t.noneMax.concurrency}), ` +
+      `lorechat-otel ${fmt(t.oursMax.turnsPerSecond)} turns/s (concurrency ${t.oursMax.concurrency}).`,
+    '',
+    `**Drops** (lorechat-otel at concurrency ${d.concurrency}, the uninstrumented maximum, for ${d.seconds} s: ` +
+      `${d.okTurns} turns at ${fmt(d.turnsPerSecond)} turns/s):`,
+    '',
+    '| Check | Result |',
+    '| --- | ---: |',
+    `| Graph-run spans missing at the trace backend | ${d.missingTurnSpans} |`,
+    `| \`chat.complete\` events missing at the log backend | ${d.missingTurnEvents} |`,
+    `| Spans / log records delivered | ${d.delivered.spans} / ${d.delivered.logRecords} |`,
+    `| SDK drops (spans / log records) | ${d.sdkDropped.spans} / ${d.sdkDropped.logRecords} |`,
+    `| Collector refused or failed (all signals) | ${loss.length === 0 ? '0' : loss.join(', ')} |`,
+    `| Zero drops | ${verdict(d.zeroDrops)} |`,
+  ];
+  const c = r.cardinality;
+  if (c) {
+    lines.push(
+      '',
+      `**Cardinality**: ${c.distinctThreadIds} distinct thread ids (${c.okTurns} turns in ${c.seconds} s) through the same server.`,
+      '',
+      '| Series in Prometheus | Before | After |',
+      '| --- | ---: | ---: |',
+      `| Catalogue metrics | ${c.catalogueSeriesBefore} | ${c.catalogueSeriesAfter} |`,
+      `| Every series of the app's job (runtime metrics included) | ${c.appSeriesBefore} | ${c.appSeriesAfter} |`,
+      '',
+      `Catalogue series unchanged: ${verdict(c.unchanged)}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderProfile(r: ProfileReport): string {
+  const share = (ms: number) => ((ms / r.totalMs.ours) * 100).toFixed(1);
+  const table = (title: string, rows: ReadonlyArray<{ name: string; ms: number }>) => [
+    `| ${title} | ms | % of the instrumented run's CPU |`,
+    '| --- | ---: | ---: |',
+    ...rows.map(
+      (x) => `| \`${x.name.replace(/\|/g, '\\|')}\` | ${x.ms.toFixed(1)} | ${share(x.ms)} |`,
+    ),
+  ];
+  return [
+    renderMachine(r.machine, r.date, r.command),
+    '',
+    `${r.turns} measured turns of the instant workload (+60 warm-up, process start-up included in the profile). ` +
+      `CPU per turn in these runs: uninstrumented ${fmt(r.cpuPerTurnUs.none, 0)} µs, lorechat-otel ${fmt(r.cpuPerTurnUs.ours, 0)} µs; ` +
+      `sampled CPU ${r.totalMs.none} ms vs ${r.totalMs.ours} ms.`,
+    '',
+    'Added self time by package (instrumented minus uninstrumented):',
+    '',
+    ...table('Package', r.addedByGroup),
+    '',
+    'Added self time by function:',
+    '',
+    ...table('Function', r.addedBySelf),
+    '',
+    "Our functions by inclusive time (everything that runs under them, the app's own work included where it runs inside our wrappers):",
+    '',
+    ...table('Function (dist bundle)', r.oursInclusive),
+  ].join('\n');
+}
+
 /** Replaces the body between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`. */
 export function replaceSection(markdown: string, name: string, body: string): string {
   const open = `<!-- bench:${name} -->`;
@@ -115,6 +201,8 @@ export function replaceSection(markdown: string, name: string, body: string): st
 const RENDERERS: Record<string, (json: unknown) => string> = {
   'side-by-side': (j) => renderSideBySide(j as SideBySideReport),
   memory: (j) => renderMemory(j as MemoryReport),
+  load: (j) => renderLoad(j as LoadReport),
+  profile: (j) => renderProfile(j as ProfileReport),
 };
 
 export function renderCommand(root: string): void {
