@@ -236,7 +236,8 @@ export async function analyze(
       .filter((s) => value(s) > 0)
       .map((s) => {
         const component = s.labels[METRIC_ATTR_COMPONENT] ?? '';
-        const operations = opsOf.get(component) ?? 0;
+        // The same (rounded) denominator as the component's own rate.
+        const operations = Math.round(opsOf.get(component) ?? 0);
         const errors = Math.round(value(s));
         return {
           component,
