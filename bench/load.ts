@@ -16,8 +16,7 @@
  *   npm run bench -- load [--concurrency 1,2,4,8] [--step-seconds 10] [--drop-seconds 30]
  *     [--cardinality-threads 100000]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad, type LoadSummary } from '../demo/load/run-load.js';
 import { prometheusSeriesNames } from '../src/catalogue/index.js';
@@ -27,6 +26,7 @@ import { startStack, type Stack } from '../test/helpers/stack.js';
 import { startAppServer, type AppServer } from './lib/app-server.js';
 import { droppedFromDiag } from './lib/child.js';
 import { finishLoad, machine, type Machine } from './lib/machine.js';
+import { writeJson } from './lib/write.js';
 import { round } from './lib/stats.js';
 import { Tally, type TallyCounts } from './lib/tally.js';
 
@@ -352,7 +352,6 @@ export async function loadCommand(argv: string[], root: string): Promise<void> {
     log: (l) => process.stderr.write(`${l}\n`),
   });
   const out = resolve(root, values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJson(out, report);
   process.stderr.write(`wrote ${out}\n`);
 }

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
       await sideBySideCommand(rest, root);
       return 0;
     case 'render':
-      renderCommand(root);
+      await renderCommand(root);
       return 0;
     case 'load':
       await loadCommand(rest, root);

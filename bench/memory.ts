@@ -7,14 +7,14 @@
  *
  *   npm run bench -- memory [--variants none,lorechat-otel] [--turns 100000] [--sample-every 2500]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { cleanEnv, droppedFromDiag, runChild } from './lib/child.js';
 import { finishLoad, machine, type Machine } from './lib/machine.js';
 import { sdkQueueDrops } from './lib/produced.js';
 import { type MemorySample, parseSamples, parseWorkloadOutput } from './lib/protocol.js';
+import { writeJson } from './lib/write.js';
 import { round, slope } from './lib/stats.js';
 import { parseVariantList, variant, type VariantName } from './lib/variants.js';
 
@@ -225,7 +225,6 @@ export async function memoryCommand(argv: string[], root: string): Promise<void>
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const out = resolve(root, values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJson(out, report);
   process.stderr.write(`wrote ${out}\n`);
 }

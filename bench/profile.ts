@@ -6,11 +6,12 @@
  *
  *   npm run bench -- profile [--turns 1000]
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { finishLoad, machine, type Machine } from './lib/machine.js';
+import { writeJson } from './lib/write.js';
 import { round } from './lib/stats.js';
 import { runSideBySide } from './side-by-side.js';
 
@@ -177,7 +178,6 @@ export async function profileCommand(argv: string[], root: string): Promise<void
     oursInclusive: top(ours.oursInclusive, 20),
   };
   const out = resolve(root, values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJson(out, report);
   process.stderr.write(`wrote ${out}\n`);
 }

@@ -4,9 +4,10 @@
  *
  *   npm run bench -- render
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from './lib/machine.js';
+import { writeFormatted } from './lib/write.js';
 import type { LoadReport } from './load.js';
 import type { MemoryReport } from './memory.js';
 import type { ProfileReport } from './profile.js';
@@ -205,7 +206,7 @@ const RENDERERS: Record<string, (json: unknown) => string> = {
   profile: (j) => renderProfile(j as ProfileReport),
 };
 
-export function renderCommand(root: string): void {
+export async function renderCommand(root: string): Promise<void> {
   const file = join(root, 'BENCHMARKS.md');
   let md = readFileSync(file, 'utf8');
   for (const [name, render] of Object.entries(RENDERERS)) {
@@ -216,6 +217,6 @@ export function renderCommand(root: string): void {
     }
     md = replaceSection(md, name, render(JSON.parse(readFileSync(json, 'utf8'))));
   }
-  writeFileSync(file, md);
+  await writeFormatted(file, md);
   process.stderr.write(`render: updated ${file}\n`);
 }

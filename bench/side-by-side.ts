@@ -9,8 +9,7 @@
  *   npm run bench -- side-by-side [--workload instant,realistic] [--variants a,b]
  *     [--rounds 5] [--turns 300] [--warmup 60] [--out bench/results/side-by-side.json]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { cleanEnv, droppedFromDiag, runChild } from './lib/child.js';
@@ -18,6 +17,7 @@ import { finishLoad, machine, type Machine } from './lib/machine.js';
 import { producedBy, sdkQueueDrops, type Produced } from './lib/produced.js';
 import { parseWorkloadOutput, type WorkloadResult } from './lib/protocol.js';
 import { median, round } from './lib/stats.js';
+import { writeJson } from './lib/write.js';
 import { parseVariantList, variant, VARIANT_NAMES, type VariantName } from './lib/variants.js';
 
 export const WORKLOADS = {
@@ -313,7 +313,6 @@ export async function sideBySideCommand(argv: string[], root: string): Promise<v
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const out = resolve(root, values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeJson(out, report);
   process.stderr.write(`wrote ${out}\n`);
 }

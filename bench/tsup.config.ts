@@ -26,6 +26,7 @@ export default defineConfig({
     /^langchain/,
     'import-in-the-middle',
     'protobufjs',
+    'prettier',
     // The backends' path helpers run as a CLI when they are the entry module; bundled into
     // main.js they would think they are. Kept external: the relative import written in
     // test/helpers/stack.ts resolves from dist/bench/ to the same scripts/backends/ file.
