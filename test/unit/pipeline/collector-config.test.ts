@@ -172,7 +172,15 @@ describe('collector/builder-config.yaml', () => {
     file_storage: 'extension/storage/filestorage',
   };
 
-  it('builds exactly the components the config uses, at 0.165.0', () => {
+  /**
+   * Modules pinned below 0.165.0 because the Go module proxy does not serve what their
+   * 0.165.0 release imports (see the manifest's header); nothing else may deviate.
+   */
+  const NEAREST_SERVED: Record<string, string> = {
+    'processor/transformprocessor': 'v0.161.0',
+  };
+
+  it('builds exactly the components the config uses, at 0.165.0 (or the documented nearest served version)', () => {
     const used = new Set(
       [
         ...Object.keys(config.receivers),
@@ -199,7 +207,14 @@ describe('collector/builder-config.yaml', () => {
         )
         .sort(),
     ).toEqual(expected.sort());
-    for (const g of built) expect(g.endsWith(' v0.165.0'), g).toBe(true);
+    for (const g of built) {
+      const [path = '', version] = g.split(' ');
+      const short = path.replace(
+        /^.*?\/(receiver|processor|connector|exporter|extension)\//,
+        '$1/',
+      );
+      expect(version, g).toBe(NEAREST_SERVED[short] ?? 'v0.165.0');
+    }
     expect(manifest.dist.version).toBe('0.165.0');
   });
 });
