@@ -33,6 +33,8 @@ export declare function writePrometheusOverlay(options: {
   alertmanagers: string[];
   scrapeInterval?: string;
   evaluationInterval?: string;
+  /** Live alert tests only: rule group intervals and alert `for`s divided by this factor. */
+  timeScale?: number;
   repoRoot?: string;
 }): { configFile: string; withoutTargets: string[] };
 
@@ -41,5 +43,10 @@ export declare function writeAlertmanagerOverlay(options: {
   webhookUrl: string;
   slackApiUrl?: string;
   smtpSmarthost?: string;
+  /** Live alert tests only: group_wait, group_interval, repeat_interval divided by this factor. */
+  timeScale?: number;
   repoRoot?: string;
 }): { configFile: string; secretsDir: string };
+
+export declare function durationMs(text: string): number;
+export declare function scaleDuration(text: string, scale: number, minMs?: number): string;

@@ -9,21 +9,100 @@
 //               e.g. tempo and loki, get an empty target list),
 //             - the alertmanager targets replaced,
 //             - rule_files made absolute (the shipped rules, unchanged),
-//             - optionally scrape_interval / evaluation_interval shortened (tests only).
+//             - optionally scrape_interval / evaluation_interval shortened (tests only),
+//             - optionally (live alert tests only) `timeScale`: the rule files are copied with
+//               every group `interval` and every alert `for` / `keep_firing_for` divided by
+//               the factor (60: `for: 5m` -> 5s, `interval: 1m` -> 1s). Expressions, labels,
+//               annotations and range windows ([5m], [1h]) stay exactly as shipped; promtool
+//               tests always run on the shipped files.
 //             Flags: docker-compose.yml's `command` for the prometheus service, with only
 //             --config.file, --storage.tsdb.path and --web.listen-address replaced.
 // Alertmanager alertmanager/alertmanager.yml is copied with
 //             - `templates` made absolute (the shipped templates),
 //             - every *_file secret (webhook URL, chat URL, SMTP password) pointed at files in
 //               the temporary directory, holding the receiver URLs the caller gives,
-//             - global.smtp_smarthost replaced when the caller gives one (a target).
+//             - global.smtp_smarthost replaced when the caller gives one (a target),
+//             - optionally (live alert tests only) `timeScale`: group_wait, group_interval and
+//               repeat_interval of the route and of every sub-route divided by the factor.
+//               Matchers, receivers, grouping and inhibition stay as shipped.
 //             Flags: docker-compose.yml's command with --config.file and --storage.path
 //             replaced, plus --web.listen-address and an empty --cluster.listen-address (no
 //             gossip port: one instance on loopback).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { REPO_ROOT } from './paths.mjs';
+
+const DURATION_UNITS_MS = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
+
+/** Milliseconds of a Prometheus/Alertmanager duration such as `5m`, `1h30m`, `500ms`. */
+export function durationMs(text) {
+  const parts = [...String(text).matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== String(text)) {
+    throw new Error(`not a duration: ${text}`);
+  }
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS_MS[unit], 0);
+}
+
+/** `text` divided by `scale`, as a duration string (at least `minMs`). */
+export function scaleDuration(text, scale, minMs = 1) {
+  if (!(scale >= 1)) throw new Error(`timeScale must be a number >= 1, got ${scale}`);
+  return `${Math.max(minMs, Math.round(durationMs(text) / scale))}ms`;
+}
+
+/** The shipped rule files (rule_files globs of one `*` in the file name) as absolute paths. */
+function expandRuleFiles(patterns, baseDir) {
+  return patterns.flatMap((f) => {
+    const abs = isAbsolute(f) ? f : resolve(baseDir, f);
+    const name = basename(abs);
+    if (!name.includes('*')) return [abs];
+    const re = new RegExp(
+      `^${name
+        .split('*')
+        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    const dir = dirname(abs);
+    return readdirSync(dir)
+      .filter((n) => re.test(n))
+      .sort()
+      .map((n) => join(dir, n));
+  });
+}
+
+/** Copies rule files into outDir with group intervals and alert `for`s divided by scale. */
+function writeScaledRules(files, outDir, scale, defaultInterval) {
+  mkdirSync(outDir, { recursive: true });
+  return files.map((file) => {
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+    const groups = doc.toJS()?.groups ?? [];
+    groups.forEach((group, i) => {
+      // A group without its own interval runs at the global evaluation_interval.
+      doc.setIn(
+        ['groups', i, 'interval'],
+        scaleDuration(group.interval ?? defaultInterval, scale, 1000),
+      );
+      (group.rules ?? []).forEach((rule, j) => {
+        for (const key of ['for', 'keep_firing_for']) {
+          if (rule[key] !== undefined)
+            doc.setIn(['groups', i, 'rules', j, key], scaleDuration(rule[key], scale));
+        }
+      });
+    });
+    const out = join(outDir, basename(file));
+    writeFileSync(out, doc.toString());
+    return out;
+  });
+}
 
 /** Environment for our Collector: the overlay of otel-collector-config.yaml. */
 export function collectorEnv({
@@ -103,6 +182,8 @@ export function alertmanagerArgs({ configFile, dataDir, listen, repoRoot = REPO_
  * @param {string[]} o.alertmanagers host:port of Alertmanagers (may be empty)
  * @param {string} [o.scrapeInterval]
  * @param {string} [o.evaluationInterval]
+ * @param {number} [o.timeScale] live alert tests only: divide rule group intervals and alert
+ *   `for` durations by this factor (expressions unchanged)
  */
 export function writePrometheusOverlay({
   outDir,
@@ -110,6 +191,7 @@ export function writePrometheusOverlay({
   alertmanagers,
   scrapeInterval,
   evaluationInterval,
+  timeScale,
   repoRoot = REPO_ROOT,
 }) {
   const shippedDir = join(repoRoot, 'prometheus');
@@ -123,7 +205,14 @@ export function writePrometheusOverlay({
   const ruleFiles = config.rule_files ?? [];
   doc.set(
     'rule_files',
-    ruleFiles.map((f) => (isAbsolute(f) ? f : resolve(shippedDir, f))),
+    timeScale === undefined
+      ? ruleFiles.map((f) => (isAbsolute(f) ? f : resolve(shippedDir, f)))
+      : writeScaledRules(
+          expandRuleFiles(ruleFiles, shippedDir),
+          join(outDir, 'rules'),
+          timeScale,
+          evaluationInterval ?? config.global?.evaluation_interval ?? '1m',
+        ),
   );
 
   const ams = config.alerting?.alertmanagers ?? [];
@@ -161,12 +250,15 @@ export function writePrometheusOverlay({
  * @param {string} o.webhookUrl where webhook receivers post (e.g. a test's HTTP server)
  * @param {string} [o.slackApiUrl] chat receiver URL (defaults to webhookUrl)
  * @param {string} [o.smtpSmarthost] host:port for e-mail receivers
+ * @param {number} [o.timeScale] live alert tests only: divide group_wait, group_interval and
+ *   repeat_interval of every route by this factor
  */
 export function writeAlertmanagerOverlay({
   outDir,
   webhookUrl,
   slackApiUrl = webhookUrl,
   smtpSmarthost,
+  timeScale,
   repoRoot = REPO_ROOT,
 }) {
   if (!webhookUrl) throw new Error('writeAlertmanagerOverlay: webhookUrl is required');
@@ -210,6 +302,17 @@ export function writeAlertmanagerOverlay({
   };
   rewrite(config.global ?? {}, ['global']);
   rewrite(config.receivers ?? [], ['receivers']);
+
+  if (timeScale !== undefined) {
+    const scaleRoute = (route, path) => {
+      for (const key of ['group_wait', 'group_interval', 'repeat_interval']) {
+        if (route[key] !== undefined)
+          doc.setIn([...path, key], scaleDuration(route[key], timeScale));
+      }
+      (route.routes ?? []).forEach((child, i) => scaleRoute(child, [...path, 'routes', i]));
+    };
+    scaleRoute(config.route ?? {}, ['route']);
+  }
 
   mkdirSync(outDir, { recursive: true });
   const configFile = join(outDir, 'alertmanager.yml');

@@ -219,6 +219,11 @@ export interface StackOptions {
   /** Shorter Prometheus intervals for tests, e.g. '1s' (the overlay's only timing change). */
   scrapeInterval?: string;
   evaluationInterval?: string;
+  /**
+   * Live alert tests only (documented overlay): rule group intervals, alert `for`s and
+   * Alertmanager group_wait/group_interval/repeat_interval divided by this factor.
+   */
+  timeScale?: number;
   /** Extra environment for the Collector (behaviour switches such as DEPLOYMENT_ENVIRONMENT). */
   collectorEnv?: Record<string, string>;
   /** Keep the temp dir after stop() (for debugging). */
@@ -373,6 +378,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         outDir: join(dir, 'alertmanager'),
         webhookUrl: options.webhookUrl ?? `${await unused()}/alerts`,
         ...(options.chatUrl ? { slackApiUrl: options.chatUrl } : {}),
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       });
       const dataDir = join(dir, 'alertmanager', 'data');
       mkdirSync(dataDir, { recursive: true });
@@ -403,6 +409,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         alertmanagers: amHostPort ? [amHostPort] : [],
         ...(options.scrapeInterval ? { scrapeInterval: options.scrapeInterval } : {}),
         ...(options.evaluationInterval ? { evaluationInterval: options.evaluationInterval } : {}),
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       });
       const dataDir = join(dir, 'prometheus', 'data');
       const proc = new ManagedProcess(
