@@ -30,6 +30,7 @@ export function renderMachine(m: Machine, date: string, command: string): string
     `- Date: ${date}`,
     `- Machine: ${m.cpuModel}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`,
     `- 1-minute load average: ${load}`,
+    `- Revision measured: ${m.revision ?? 'not recorded'}`,
     `- Command: \`${command}\``,
   ].join('\n');
 }
