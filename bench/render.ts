@@ -202,6 +202,7 @@ export function replaceSection(markdown: string, name: string, body: string): st
 
 const RENDERERS: Record<string, (json: unknown) => string> = {
   'side-by-side': (j) => renderSideBySide(j as SideBySideReport),
+  'side-by-side-no-events': (j) => renderSideBySide(j as SideBySideReport),
   memory: (j) => renderMemory(j as MemoryReport),
   load: (j) => renderLoad(j as LoadReport),
   profile: (j) => renderProfile(j as ProfileReport),
