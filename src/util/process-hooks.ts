@@ -3,11 +3,13 @@
  * when the event loop empties (`beforeExit`) and, as far as still possible, at `exit`, and
  * the process ends as it would have without us:
  *
- * - A signal the app handles itself (it has its own listener): we flush next to its handler
- *   and the app decides when and how to exit. If it calls `process.exit()` while the flush
- *   is still running, that exit is carried out (same code) as soon as the flush ends or
- *   the shutdown timeout passes, whichever is first: otherwise what the exporters hold
- *   would be lost, since nothing asynchronous runs after `process.exit()`.
+ * - A signal the app handles itself (it has its own listener): the app decides when and how
+ *   to exit, typically after finishing requests in flight -- whose telemetry is still to
+ *   come. So we only flush what is buffered at the signal, and shut the SDK down when the app
+ *   exits: its `process.exit()` is carried out (same code) once the shutdown has flushed
+ *   everything or the shutdown timeout passed, whichever is first (nothing asynchronous
+ *   runs after `process.exit()`). An app that lets the event loop drain instead is shut
+ *   down by the `beforeExit` hook.
  * - A signal nobody else handles: after flushing (bounded by the shutdown timeout) our
  *   listener is removed and the signal re-raised, so Node's default applies: the process
  *   dies of the signal (exit status 128 + signal number). A second signal while flushing
@@ -18,6 +20,8 @@ import { diag } from '@opentelemetry/api';
 export interface ShutdownTarget {
   shutdown(): Promise<void>;
   finalizeSync(): void;
+  /** Exports what is buffered without shutting down. */
+  forceFlush?(): Promise<void>;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -37,27 +41,30 @@ export function installProcessHooks(
     }
     flushing.add(signal);
     diag.debug(`lorechat-otel: ${signal}, flushing telemetry`);
-    const done = target.shutdown();
-    if (appHandlesIt) deferExitUntil(done);
-    void done.finally(() => {
-      if (!appHandlesIt && proc.listenerCount(signal) <= 1) reraise(signal);
+    if (appHandlesIt) {
+      // Shutting down now would drop the telemetry of the requests the app still finishes.
+      void target.forceFlush?.();
+      shutDownAtExit();
+      return;
+    }
+    void target.shutdown().finally(() => {
+      if (proc.listenerCount(signal) <= 1) reraise(signal);
     });
   };
 
   let exitDeferred = false;
-  const deferExitUntil = (done: Promise<void>): void => {
+  const shutDownAtExit = (): void => {
     if (exitDeferred) return;
     exitDeferred = true;
     const originalExit = proc.exit.bind(proc);
-    let flushed = false;
-    void done.finally(() => {
-      flushed = true;
-      proc.exit = originalExit;
-    });
     proc.exit = (code?: number | string | null) => {
-      if (flushed) return originalExit(code);
-      diag.debug('lorechat-otel: exit requested during the final flush; exiting when it ends');
-      void done.finally(() => originalExit(code));
+      diag.debug(
+        'lorechat-otel: exit requested after a signal; exiting when telemetry is shut down',
+      );
+      void target.shutdown().finally(() => {
+        proc.exit = originalExit;
+        originalExit(code);
+      });
       return undefined as never;
     };
   };
