@@ -166,8 +166,37 @@ export class E2E {
     }
   }
 
-  get prometheus(): Stack {
-    return this.stack;
+  /** The Collector process now running (the stack's, or the one restartCollector started). */
+  get collector(): ManagedProcess {
+    return this.replacementCollector ?? this.stack.collector!.process;
+  }
+
+  private replacementCollector: ManagedProcess | undefined;
+
+  /**
+   * Kills the running Collector with `signal` (SIGKILL: no shutdown, nothing flushed) and
+   * starts it again with the same config, environment, ports and file_storage directory.
+   */
+  async restartCollector(signal: NodeJS.Signals, downMs = 0): Promise<void> {
+    const old = this.collector;
+    if (signal === 'SIGKILL') {
+      old.signal('SIGKILL');
+      await old.stop(0);
+    } else {
+      await old.stop(30_000);
+    }
+    if (old.running) throw new Error('the Collector did not exit');
+    if (downMs > 0) await sleep(downMs);
+    const c = this.stack.collector!;
+    const proc = new ManagedProcess(
+      'collector',
+      this.stack.paths.otelcol,
+      old.args,
+      join(this.dir, `collector-restart-${Date.now()}.log`),
+      { ...process.env, ...c.env },
+    );
+    this.replacementCollector = proc;
+    await waitUntilReady(c.health, proc, 30_000);
   }
 
   /** Starts another app process against the same Collector (e.g. after a SIGTERM). */
@@ -179,6 +208,7 @@ export class E2E {
 
   async stop(): Promise<void> {
     await this.app.stop(5_000);
+    await this.replacementCollector?.stop();
     await this.stack.stop();
     await this.tempo.close();
     await this.loki.close();
@@ -290,4 +320,92 @@ export async function driveMixedWorkload(app: App, requests = 60): Promise<LoadS
     threads: 4,
   });
   return [plain, streamed];
+}
+
+export interface TurnAccount {
+  /** Distinct chat turns (workflow spans by request id). */
+  readonly turns: number;
+  readonly spans: DeliveryCount;
+  readonly logs: DeliveryCount;
+  /** Distinct spans by kind of operation, for comparison with the app's own counters. */
+  readonly llmCalls: number;
+  readonly retrievals: number;
+  /** Turns whose telemetry is incomplete, with what is missing. */
+  readonly incomplete: string[];
+}
+
+/**
+ * Accounts for every chat turn's telemetry, by request id: the workflow span, its four node
+ * spans, no span whose parent is missing, and the log records that mirror the spans (one
+ * `llm.request` per LLM span, one `vector.search` per retrieval span, one node enter/exit per
+ * node span, start/message/complete once). Spans and records are deduplicated by identity
+ * first; duplicates are counted, not double-counted.
+ */
+export function accountTurns(
+  allSpans: readonly ReceivedSpan[],
+  allLogs: readonly ReceivedLogRecord[],
+): TurnAccount {
+  const spans = [...new Map(allSpans.map((s) => [spanKey(s), s])).values()];
+  const logs = [...new Map(allLogs.map((r) => [logKey(r), r])).values()];
+  const byTrace = new Map<string, ReceivedSpan[]>();
+  for (const s of spans) byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
+  const logsByRequest = new Map<string, ReceivedLogRecord[]>();
+  for (const r of logs) {
+    const id = requestIdOf(r);
+    if (id !== undefined) logsByRequest.set(id, [...(logsByRequest.get(id) ?? []), r]);
+  }
+  const incomplete: string[] = [];
+  const workflows = spans.filter(isWorkflowSpan);
+  const count = (
+    xs: readonly { name?: string; eventName?: string | undefined }[],
+    p: (n: string) => boolean,
+  ): number => xs.filter((x) => p(x.name ?? x.eventName ?? '')).length;
+  for (const w of workflows) {
+    const id = requestIdOf(w) ?? `(no request id, trace ${w.traceId})`;
+    const trace = byTrace.get(w.traceId) ?? [];
+    const ids = new Set(trace.map((s) => s.spanId));
+    const problems: string[] = [];
+    const orphans = trace.filter((s) => s.parentSpanId !== '' && !ids.has(s.parentSpanId));
+    if (orphans.length > 0) problems.push(`${orphans.length} spans without their parent`);
+    const nodes = trace.filter((s) => s.name.startsWith('invoke_node '));
+    for (const n of ['decompose', 'process', 'combine', 'respond']) {
+      if (!nodes.some((s) => s.name === `invoke_node ${n}`))
+        problems.push(`node ${n} span missing`);
+    }
+    const mine = logsByRequest.get(id) ?? [];
+    const pairs: Array<[string, number, number]> = [
+      [
+        'llm.request',
+        count(trace, (n) => n.startsWith('chat ')),
+        count(mine, (n) => n === 'llm.request'),
+      ],
+      [
+        'llm.response',
+        count(trace, (n) => n.startsWith('chat ')),
+        count(mine, (n) => n === 'llm.response'),
+      ],
+      [
+        'vector.search',
+        count(trace, (n) => n.startsWith('retrieval ')),
+        count(mine, (n) => n === 'vector.search'),
+      ],
+      ['graph.node.enter', nodes.length, count(mine, (n) => n === 'graph.node.enter')],
+      ['graph.node.exit', nodes.length, count(mine, (n) => n === 'graph.node.exit')],
+      ['chat.start', 1, count(mine, (n) => n === 'chat.start')],
+      ['chat.message', 1, count(mine, (n) => n === 'chat.message')],
+      ['chat.complete', 1, count(mine, (n) => n === 'chat.complete')],
+    ];
+    for (const [event, expected, got] of pairs) {
+      if (expected !== got) problems.push(`${event}: ${got} log records for ${expected} spans`);
+    }
+    if (problems.length > 0) incomplete.push(`${id}: ${problems.join('; ')}`);
+  }
+  return {
+    turns: new Set(workflows.map((w) => requestIdOf(w))).size,
+    spans: deliveryCount(allSpans, spanKey),
+    logs: deliveryCount(allLogs, logKey),
+    llmCalls: spans.filter((s) => s.name.startsWith('chat ')).length,
+    retrievals: spans.filter((s) => s.name.startsWith('retrieval ')).length,
+    incomplete,
+  };
 }
