@@ -25,13 +25,17 @@ beforeAll(async () => {
     alertmanager: true,
     stack: { webhookUrl: webhook.alertsUrl, chatUrl: webhook.chatUrl, timeScale: TIME_SCALE },
   });
-  // Baseline: healthy turns, so the 5-minute ratios start from a known healthy state. One
-  // failing turn among them creates the chat error counter series: Prometheus rate() cannot
-  // see the increase INTO a series' first sample (no created-timestamp ingestion), so a burst
-  // of failures that all land in the series' first export would be invisible to the
-  // error-rate alert. 1 of 61 turns (1.6 %) is below every threshold.
-  await e2e.app.load({ concurrency: 4, requests: 60, threads: 8 });
+  // Prometheus rate() cannot see the increase INTO a series' first sample (OTLP start times
+  // are not ingested as zero samples), so whatever lands in a new series' first export is
+  // invisible to the 5-minute ratios. Create the series first -- a few turns and one failing
+  // turn (this also creates the chat error counter) -- wait until Prometheus has them, and
+  // only then send the baseline the ratios are computed from. 1 failure in ~70 turns (1.5 %)
+  // is below every threshold.
+  await e2e.app.load({ concurrency: 2, requests: 6, threads: 2 });
   await e2e.app.load({ concurrency: 1, requests: 1, failShare: 1, threads: 1 });
+  await e2e.stack.waitForQuery('chat_response_time_seconds_count', { timeoutMs: 30_000 });
+  await e2e.stack.waitForQuery('lorechat_errors_total{component="chat"}', { timeoutMs: 30_000 });
+  await e2e.app.load({ concurrency: 4, requests: 60, threads: 8 });
   await e2e.stack.waitForQuery('lorechat:chat_response_time_seconds:p95_5m < 2', {
     timeoutMs: 60_000,
   });
