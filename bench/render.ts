@@ -130,8 +130,9 @@ export function renderLoad(r: LoadReport): string {
     `Maximum sustained: uninstrumented ${fmt(t.noneMax.turnsPerSecond)} turns/s (concurrency ${t.noneMax.concurrency}), ` +
       `lorechat-otel ${fmt(t.oursMax.turnsPerSecond)} turns/s (concurrency ${t.oursMax.concurrency}).`,
     '',
-    `**Drops** (lorechat-otel at concurrency ${d.concurrency}, the uninstrumented maximum, for ${d.seconds} s: ` +
-      `${d.okTurns} turns at ${fmt(d.turnsPerSecond)} turns/s):`,
+    `**Drops** (lorechat-otel, closed loop at concurrency ${d.concurrency}, where the uninstrumented server peaked, ` +
+      `for ${d.seconds} s: ${d.okTurns} turns at ${fmt(d.turnsPerSecond)} turns/s; ` +
+      `the uninstrumented peak was ${fmt(t.noneMax.turnsPerSecond)} turns/s):`,
     '',
     '| Check | Result |',
     '| --- | ---: |',
