@@ -10,11 +10,12 @@
  * (file_storage), which survive a SIGKILL and are retried without a time limit.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { LoadSummary } from '../../demo/load/run-load.js';
 import { accountTurns, E2E, sleep, type TurnAccount } from '../e2e/harness.js';
-import { COLLECTOR_CONFIG } from '../helpers/stack.js';
+import { COLLECTOR_CONFIG, REPO_ROOT } from '../helpers/stack.js';
 
 let e2e: E2E | undefined;
 
@@ -30,6 +31,41 @@ const MAX_REDELIVERED = ((): number => {
   if (!queue?.batch) throw new Error('otlp_http/tempo has no batching sending_queue');
   return queue.num_consumers * queue.batch.max_size;
 })();
+
+/** The shipped OtelCollectorExportStalled expression (prometheus/rules/lorechat-alerts.yml). */
+const EXPORT_STALLED = ((): string => {
+  const rules = parse(
+    readFileSync(join(REPO_ROOT, 'prometheus', 'rules', 'lorechat-alerts.yml'), 'utf8'),
+  ) as { groups: { rules: { alert?: string; expr: string }[] }[] };
+  const rule = rules.groups
+    .flatMap((g) => g.rules)
+    .find((r) => r.alert === 'OtelCollectorExportStalled');
+  if (!rule) throw new Error('lorechat-alerts.yml has no OtelCollectorExportStalled rule');
+  return rule.expr;
+})();
+
+/**
+ * Polls the alert expression (not the alert: `for: 5m` is far longer than the outage) until
+ * it holds for every exporter in `exporters` or the deadline passes; returns, per exporter,
+ * the ms after `since` at which it first held.
+ */
+async function stalledExporters(
+  e: E2E,
+  exporters: readonly string[],
+  since: number,
+  deadline: number,
+): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  while (seen.size < exporters.length && Date.now() < deadline) {
+    for (const s of await e.stack.query(EXPORT_STALLED)) {
+      const exporter = s.metric.exporter ?? '';
+      if (exporters.includes(exporter) && !seen.has(exporter))
+        seen.set(exporter, Date.now() - since);
+    }
+    await sleep(500);
+  }
+  return seen;
+}
 
 afterEach(async () => {
   await e2e?.stop();
@@ -134,8 +170,21 @@ describe('nothing lost', () => {
       threads: 8,
     });
     await sleep(5_000);
+    const outageStart = Date.now();
     e.tempo.unavailable(30_000);
     e.loki.unavailable(30_000);
+    // The pipeline-health alert's expression turns true while the backends are down: the
+    // queues hold data at consecutive scrapes and the sent counters stand still.
+    const exporters = ['otlp_http/tempo', 'otlp_http/loki'] as const;
+    const stalled = await stalledExporters(e, exporters, outageStart, outageStart + 30_000);
+    process.stderr.write(
+      `[e2e-no-loss] OtelCollectorExportStalled expression true after ${[...stalled]
+        .map(([x, ms]) => `${x} ${ms} ms`)
+        .join(', ')} of the 30 s outage\n`,
+    );
+    expect([...stalled.keys()].sort(), 'exporters stalled during the outage').toEqual(
+      [...exporters].sort(),
+    );
     const load = await loadDone;
     expect(load.errors).toBe(0);
     expect(e.tempo.rejected, 'Tempo stand-in refused exports during the outage').toBeGreaterThan(0);
@@ -147,6 +196,11 @@ describe('nothing lost', () => {
     expect(account.spans.duplicates).toBe(0);
     expect(account.logs.duplicates).toBe(0);
     await expectMetricsResumed(e, load, account);
+    // Delivered again: the queues drained, the expression no longer holds for any exporter.
+    await e.stack.waitForQuery(`count(${EXPORT_STALLED}) or vector(0)`, {
+      timeoutMs: 30_000,
+      accept: (r) => Number(r[0]?.value[1]) === 0,
+    });
     // The outage was visible in the Collector's own metrics: the sending queues filled up.
     for (const exporter of ['otlp_http/tempo', 'otlp_http/loki']) {
       const [peak] = await e.stack.query(
