@@ -150,14 +150,17 @@ export function buildLoreChatSdk(
     sdkOptions.logRecordProcessors = jsonStdout ? [logFile, jsonStdout] : [logFile];
     sdkOptions.metricReaders = metricReaders;
   } else {
-    // Left to the SDK (OTEL_* variables) unless one of ours must sit next to its processors.
-    if (summary) sdkOptions.spanProcessors = [...spanProcessorsFromEnv(), summary];
-    if (jsonStdout) {
-      sdkOptions.logRecordProcessors = [
-        ...logRecordProcessorsFromEnv(),
-        jsonStdout,
-      ] satisfies LogRecordProcessor[];
-    }
+    // Built as the SDK builds them from the OTEL_* variables, but with larger batch queues
+    // (config.spanQueueSize / logQueueSize; OTEL_BSP/BLRP_MAX_QUEUE_SIZE win): the SDK's 2,048
+    // drop data within seconds of a Collector restart under load. Ours sit next to them.
+    sdkOptions.spanProcessors = [
+      ...spanProcessorsFromEnv({ maxQueueSize: config.spanQueueSize }),
+      ...(summary ? [summary] : []),
+    ];
+    sdkOptions.logRecordProcessors = [
+      ...logRecordProcessorsFromEnv({ maxQueueSize: config.logQueueSize }),
+      ...(jsonStdout ? [jsonStdout] : []),
+    ] satisfies LogRecordProcessor[];
   }
 
   return {

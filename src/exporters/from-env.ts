@@ -52,7 +52,13 @@ function protocol(signal: 'TRACES' | 'LOGS'): string {
   );
 }
 
-export function spanProcessorsFromEnv(): SpanProcessor[] {
+/** What the caller decides instead of the SDK's defaults. */
+export interface ProcessorDefaults {
+  /** Batch queue size; the caller has already applied the `OTEL_B*_MAX_QUEUE_SIZE` variable. */
+  readonly maxQueueSize?: number;
+}
+
+export function spanProcessorsFromEnv(defaults: ProcessorDefaults = {}): SpanProcessor[] {
   const names = exporterNames('OTEL_TRACES_EXPORTER');
   if (names.includes('none')) return [];
   const processors: SpanProcessor[] = [];
@@ -80,7 +86,7 @@ export function spanProcessorsFromEnv(): SpanProcessor[] {
     processors.push(
       new BatchSpanProcessor({
         exporter,
-        maxQueueSize: positive('OTEL_BSP_MAX_QUEUE_SIZE'),
+        maxQueueSize: defaults.maxQueueSize ?? positive('OTEL_BSP_MAX_QUEUE_SIZE'),
         scheduledDelayMillis: positive('OTEL_BSP_SCHEDULE_DELAY'),
         exportTimeoutMillis: positive('OTEL_BSP_EXPORT_TIMEOUT'),
         maxExportBatchSize: positive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
@@ -90,7 +96,7 @@ export function spanProcessorsFromEnv(): SpanProcessor[] {
   return processors;
 }
 
-export function logRecordProcessorsFromEnv(): LogRecordProcessor[] {
+export function logRecordProcessorsFromEnv(defaults: ProcessorDefaults = {}): LogRecordProcessor[] {
   const names = exporterNames('OTEL_LOGS_EXPORTER');
   if (names.includes('none')) return [];
   const processors: LogRecordProcessor[] = [];
@@ -118,7 +124,7 @@ export function logRecordProcessorsFromEnv(): LogRecordProcessor[] {
     processors.push(
       new BatchLogRecordProcessor({
         exporter,
-        maxQueueSize: positive('OTEL_BLRP_MAX_QUEUE_SIZE'),
+        maxQueueSize: defaults.maxQueueSize ?? positive('OTEL_BLRP_MAX_QUEUE_SIZE'),
         scheduledDelayMillis: positive('OTEL_BLRP_SCHEDULE_DELAY'),
         exportTimeoutMillis: positive('OTEL_BLRP_EXPORT_TIMEOUT'),
         maxExportBatchSize: positive('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),

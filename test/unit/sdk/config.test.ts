@@ -27,6 +27,19 @@ beforeEach(() => {
 afterEach(() => diag.disable());
 
 describe('loadConfig', () => {
+  it('export queues: larger defaults than the SDK, the OTEL_B*_MAX_QUEUE_SIZE variables win, bad values warn', () => {
+    expect(loadConfig({}, {})).toMatchObject({ spanQueueSize: 16_384, logQueueSize: 32_768 });
+    expect(
+      loadConfig({}, { OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_BLRP_MAX_QUEUE_SIZE: '100000' }),
+    ).toMatchObject({ spanQueueSize: 2048, logQueueSize: 100_000 });
+    expect(warnings).toEqual([]);
+    expect(
+      loadConfig({}, { OTEL_BSP_MAX_QUEUE_SIZE: '0', OTEL_BLRP_MAX_QUEUE_SIZE: 'lots' }),
+    ).toMatchObject({ spanQueueSize: 16_384, logQueueSize: 32_768 });
+    expect(warnings.join('\n')).toMatch(/OTEL_BSP_MAX_QUEUE_SIZE="0"/);
+    expect(warnings.join('\n')).toMatch(/OTEL_BLRP_MAX_QUEUE_SIZE="lots"/);
+  });
+
   it('uses the documented defaults and the embedded mode when no OTLP destination is set', () => {
     const c = loadConfig({}, {});
     expect(c).toMatchObject({

@@ -1,7 +1,9 @@
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
+import { describe, expect, it, vi } from 'vitest';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { DEFAULTS, loadConfig } from '../../../src/config.js';
 import { prometheusBaseName } from '../../../src/exporters/prometheus-endpoint.js';
 import { SummarySpanProcessor } from '../../../src/exporters/summary.js';
 import { buildLoreChatSdk } from '../../../src/sdk.js';
@@ -29,15 +31,59 @@ describe('buildLoreChatSdk', () => {
     expect(parts.prometheus?.url).toBeUndefined(); // nothing started
   });
 
-  it('otlp mode leaves exporters, readers and processors to the SDK (OTEL_* variables)', () => {
+  it('otlp mode builds the env-equivalent batch processors and leaves readers to the SDK', () => {
     const parts = buildLoreChatSdk(
       loadConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
     );
-    expect(parts.sdkOptions.spanProcessors).toBeUndefined();
+    expect(parts.sdkOptions.spanProcessors).toHaveLength(1);
+    expect(parts.sdkOptions.spanProcessors?.[0]).toBeInstanceOf(BatchSpanProcessor);
+    expect(parts.sdkOptions.logRecordProcessors).toHaveLength(1);
+    expect(parts.sdkOptions.logRecordProcessors?.[0]).toBeInstanceOf(BatchLogRecordProcessor);
     expect(parts.sdkOptions.metricReaders).toBeUndefined();
-    expect(parts.sdkOptions.logRecordProcessors).toBeUndefined();
     expect(parts.prometheus).toBeUndefined();
     expect(parts.files).toBeUndefined();
+  });
+
+  // The queue bound is the SDK processors' own option (`_maxQueueSize`, read here because the
+  // SDK exposes no getter): it decides when spans and log records are dropped.
+  const queueSize = (p: unknown): unknown => (p as { _maxQueueSize?: unknown })._maxQueueSize;
+
+  it('otlp mode: the batch queues default to 16384 spans and 32768 log records, not 2048', () => {
+    const parts = buildLoreChatSdk(
+      loadConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
+    );
+    expect(queueSize(parts.sdkOptions.spanProcessors?.[0])).toBe(DEFAULTS.spanQueueSize);
+    expect(queueSize(parts.sdkOptions.logRecordProcessors?.[0])).toBe(DEFAULTS.logQueueSize);
+    expect([DEFAULTS.spanQueueSize, DEFAULTS.logQueueSize]).toEqual([16_384, 32_768]);
+  });
+
+  it('otlp mode: OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BLRP_MAX_QUEUE_SIZE win over the defaults', () => {
+    const parts = buildLoreChatSdk(
+      loadConfig(
+        { summary: true, jsonStdout: true },
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+          OTEL_BSP_MAX_QUEUE_SIZE: '512',
+          OTEL_BLRP_MAX_QUEUE_SIZE: '65536',
+        },
+      ),
+    );
+    expect(queueSize(parts.sdkOptions.spanProcessors?.[0])).toBe(512);
+    expect(queueSize(parts.sdkOptions.logRecordProcessors?.[0])).toBe(65_536);
+  });
+
+  it('otlp mode with OTEL_TRACES_EXPORTER=none and OTEL_LOGS_EXPORTER=none builds no batch processor', () => {
+    // The processors read the OTEL_* exporter variables from process.env, as the SDK does.
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none');
+    vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+    try {
+      const parts = buildLoreChatSdk(loadConfig({}, process.env));
+      expect(parts.config.mode).toBe('otlp');
+      expect(parts.sdkOptions.spanProcessors).toEqual([]);
+      expect(parts.sdkOptions.logRecordProcessors).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('otlp mode with JSON stdout and summary adds ours next to the env-equivalent processors', () => {
