@@ -201,24 +201,40 @@ export function replaceSection(markdown: string, name: string, body: string): st
   return `${markdown.slice(0, start + open.length)}\n${body.trim()}\n${markdown.slice(end)}`;
 }
 
-const RENDERERS: Record<string, (json: unknown) => string> = {
-  'side-by-side': (j) => renderSideBySide(j as SideBySideReport),
-  'side-by-side-no-events': (j) => renderSideBySide(j as SideBySideReport),
-  memory: (j) => renderMemory(j as MemoryReport),
-  load: (j) => renderLoad(j as LoadReport),
-  profile: (j) => renderProfile(j as ProfileReport),
-};
+/** Section -> renderer and result files, the first that exists wins. */
+const SECTIONS: ReadonlyArray<{
+  section: string;
+  files: readonly string[];
+  render: (json: unknown) => string;
+}> = [
+  {
+    section: 'side-by-side',
+    files: ['side-by-side'],
+    render: (j) => renderSideBySide(j as SideBySideReport),
+  },
+  {
+    section: 'side-by-side-no-events',
+    files: ['side-by-side-no-events'],
+    render: (j) => renderSideBySide(j as SideBySideReport),
+  },
+  { section: 'memory', files: ['memory'], render: (j) => renderMemory(j as MemoryReport) },
+  // The full 100,000-thread run when there is one, else the default output.
+  { section: 'load', files: ['load-100k', 'load'], render: (j) => renderLoad(j as LoadReport) },
+  { section: 'profile', files: ['profile'], render: (j) => renderProfile(j as ProfileReport) },
+];
 
 export async function renderCommand(root: string): Promise<void> {
   const file = join(root, 'BENCHMARKS.md');
   let md = readFileSync(file, 'utf8');
-  for (const [name, render] of Object.entries(RENDERERS)) {
-    const json = join(root, 'bench', 'results', `${name}.json`);
-    if (!existsSync(json)) {
-      process.stderr.write(`render: no ${json}, section ${name} left as it is\n`);
+  for (const { section, files, render } of SECTIONS) {
+    const json = files
+      .map((f) => join(root, 'bench', 'results', `${f}.json`))
+      .find((f) => existsSync(f));
+    if (json === undefined) {
+      process.stderr.write(`render: no result for ${section}, section left as it is\n`);
       continue;
     }
-    md = replaceSection(md, name, render(JSON.parse(readFileSync(json, 'utf8'))));
+    md = replaceSection(md, section, render(JSON.parse(readFileSync(json, 'utf8'))));
   }
   await writeFormatted(file, md);
   process.stderr.write(`render: updated ${file}\n`);
