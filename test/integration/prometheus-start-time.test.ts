@@ -88,7 +88,7 @@ describe('Prometheus OTLP start times', () => {
       `${stack.prometheus!.url}/api/v1/query?${new URLSearchParams({
         query: `${selector}[1m]`,
         time: String((now + 1_000) / 1000),
-      })}`,
+      }).toString()}`,
     ).then((r) => r.json() as Promise<{ data: { result: { values: [number, string][] }[] } }>);
     expect(samples.data.result[0]?.values).toEqual([
       [start / 1000, '0'],
