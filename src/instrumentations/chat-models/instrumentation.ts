@@ -20,11 +20,8 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
@@ -37,6 +34,7 @@ import {
 import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
 import { getTurn, inChatCall, markChatCall } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
+import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
 import type {
   ChatModelClass,
@@ -109,24 +107,14 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const file = (path: string) =>
-      new InstrumentationNodeModuleFile(
-        `@langchain/core/${path}`,
-        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
-        (exports: ChatModelsModuleLike) => {
-          this.patch(exports.BaseChatModel);
-          return exports;
-        },
-        (exports: ChatModelsModuleLike) => this.unpatch(exports.BaseChatModel),
-      );
     return [
-      new InstrumentationNodeModuleDefinition(
-        '@langchain/core',
-        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
-        undefined,
-        undefined,
-        [file('dist/language_models/chat_models.js'), file('dist/language_models/chat_models.cjs')],
-      ),
+      dualBuildModule<ChatModelsModuleLike>('@langchain/core', SUPPORTED_LANGCHAIN_CORE_VERSIONS, [
+        {
+          path: 'dist/language_models/chat_models',
+          patch: (exports) => this.patch(exports.BaseChatModel),
+          unpatch: (exports) => this.unpatch(exports.BaseChatModel),
+        },
+      ]),
     ];
   }
 

@@ -32,11 +32,8 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
@@ -53,6 +50,7 @@ import {
   type VectorOpState,
 } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
+import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
 import type {
   AnyMethod,
@@ -173,23 +171,17 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const file = (path: string) =>
-      new InstrumentationNodeModuleFile(
-        `@langchain/core/${path}`,
-        SUPPORTED_LANGCHAIN_CORE_VERSIONS,
-        (exports: VectorStoresModuleLike) => {
-          this.patch(exports.VectorStore);
-          return exports;
-        },
-        (exports: VectorStoresModuleLike) => this.unpatch(exports.VectorStore),
-      );
     return [
-      new InstrumentationNodeModuleDefinition(
+      dualBuildModule<VectorStoresModuleLike>(
         '@langchain/core',
         SUPPORTED_LANGCHAIN_CORE_VERSIONS,
-        undefined,
-        undefined,
-        [file('dist/vectorstores.js'), file('dist/vectorstores.cjs')],
+        [
+          {
+            path: 'dist/vectorstores',
+            patch: (exports) => this.patch(exports.VectorStore),
+            unpatch: (exports) => this.unpatch(exports.VectorStore),
+          },
+        ],
       ),
     ];
   }
