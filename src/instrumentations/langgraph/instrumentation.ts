@@ -54,12 +54,14 @@ import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js
 import type { ResolvedSharedConfig } from '../types.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
 import type {
+  CheckpointerLike,
   CheckpointTupleLike,
   LangGraphModuleLike,
   PregelClass,
   PregelLike,
   RunnableConfigLike,
   RunnableLike,
+  SerializerLike,
   StateGraphClass,
 } from './internal-types.js';
 import type { LangGraphInstrumentationConfig } from './types.js';
@@ -80,13 +82,26 @@ interface TurnRecord {
   readonly info: TurnInfo;
   readonly start: number;
   readonly fingerprint: string | undefined;
+  /** The run's checkpoint namespace: puts of subgraphs (other namespaces) are not the turn's. */
+  readonly checkpointNs: string;
   lastValues: unknown;
+  /** The latest checkpoint the checkpointer stored for this turn, as it serialized it. */
+  stored: StoredCheckpoint | undefined;
 }
+
+interface StoredCheckpoint {
+  readonly bytes: Promise<number | undefined>;
+  readonly state: unknown;
+}
+
+/** Checkpointers whose `put` is observed (each once, whatever graph uses it). */
+const OBSERVED_CHECKPOINTERS = new WeakSet<object>();
 
 export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstrumentationConfig> {
   declare private _shared: ResolvedSharedConfig;
   declare private _sessions: SessionTracker;
   declare private _pending: Set<Promise<void>>;
+  declare private _turns: WeakMap<TurnInfo, TurnRecord>;
   declare private _responseTime: Histogram;
   declare private _nodeDuration: Histogram;
   declare private _memory: Histogram;
@@ -109,6 +124,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       ),
     });
     this._pending ??= new Set();
+    this._turns ??= new WeakMap();
   }
 
   protected override _updateMetricInstruments(): void {
@@ -301,13 +317,20 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       attributes,
     });
     const info: TurnInfo = { threadId, requestId, workflowName };
+    const ns = options?.configurable?.checkpoint_ns;
     const turn: TurnRecord = {
       span,
       info,
       start: performance.now(),
       fingerprint,
+      checkpointNs: typeof ns === 'string' ? ns : '',
       lastValues: undefined,
+      stored: undefined,
     };
+    this._turns.set(info, turn);
+    if (threadId !== undefined && typeof graph.checkpointer === 'object') {
+      this.observeCheckpointer(graph.checkpointer);
+    }
     const ec = { threadId, requestId };
     emitEvent(this.sink(), span, s.EVENT_CHAT_START, ec, {
       [s.ATTR_GEN_AI_WORKFLOW_NAME]: workflowName,
@@ -403,6 +426,21 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         finish(undefined, turn.lastValues);
         return;
       }
+      const stored = turn.stored;
+      if (stored) {
+        // The size the checkpointer itself serialized when it stored the turn's latest
+        // checkpoint: nothing is read back or serialized again.
+        const pending = stored.bytes
+          .catch((err: unknown) => {
+            this._diag.debug('session memory could not be measured', err);
+            return undefined;
+          })
+          .then((bytes) => finish(bytes, stored.state ?? turn.lastValues))
+          .catch((err: unknown) => this._diag.error('failed to finish a workflow span', err))
+          .finally(() => this._pending.delete(pending));
+        this._pending.add(pending);
+        return;
+      }
       // Pin this turn's checkpoint now (the lookup of the thread's latest checkpoint starts
       // synchronously), but serialize it only after the caller got its answer.
       const tuple = readCheckpoint(graph, options);
@@ -426,6 +464,78 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     } catch (err) {
       this._diag.error('failed to finish a workflow span', err);
       turn.span.end(endTime);
+    }
+  }
+
+  /**
+   * Observes what `checkpointer` serializes when it stores a checkpoint: its `put` marks the
+   * active turn (same thread, same namespace) and its serializer's `dumpsTyped`, called by
+   * `put` for that checkpoint, hands the turn the serialized size. Instance properties only
+   * (the class and a serializer shared with other checkpointers are untouched). A
+   * checkpointer that serializes elsewhere leaves `stored` unset and the turn falls back
+   * to reading the checkpoint back.
+   */
+  private observeCheckpointer(checkpointer: CheckpointerLike): void {
+    if (OBSERVED_CHECKPOINTERS.has(checkpointer)) return;
+    OBSERVED_CHECKPOINTERS.add(checkpointer);
+    const put = checkpointer.put;
+    const serde = checkpointer.serde;
+    if (typeof put !== 'function' || !serde || typeof serde.dumpsTyped !== 'function') return;
+    const turns = this._turns;
+    let capturing: { turn: TurnRecord; checkpointId: string } | undefined;
+    const dumpsTyped = serde.dumpsTyped;
+    const observedSerde = Object.create(serde) as SerializerLike;
+    observedSerde.dumpsTyped = function lorechatDumpsTyped(this: SerializerLike, obj: unknown) {
+      const result = dumpsTyped.call(this, obj);
+      const target = capturing;
+      if (target && checkpointIdOf(obj) === target.checkpointId) {
+        capturing = undefined;
+        target.turn.stored = {
+          bytes: Promise.resolve(result).then(([, data]) =>
+            typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+          ),
+          state: (obj as { channel_values?: unknown }).channel_values,
+        };
+      }
+      return result;
+    };
+    try {
+      Object.defineProperty(checkpointer, 'serde', {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value: observedSerde,
+      });
+      Object.defineProperty(checkpointer, 'put', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: function lorechatPut(
+          this: CheckpointerLike,
+          config: RunnableConfigLike,
+          checkpoint: unknown,
+          ...rest: unknown[]
+        ): unknown {
+          const info = getTurn();
+          const turn = info && turns.get(info);
+          const id = checkpointIdOf(checkpoint);
+          const previous = capturing;
+          capturing =
+            turn &&
+            id !== undefined &&
+            threadIdOf(config) === turn.info.threadId &&
+            (config?.configurable?.checkpoint_ns ?? '') === turn.checkpointNs
+              ? { turn, checkpointId: id }
+              : undefined;
+          try {
+            return put.call(this, config, checkpoint, ...rest);
+          } finally {
+            capturing = previous;
+          }
+        },
+      });
+    } catch (err) {
+      this._diag.debug('checkpointer cannot be observed; session memory reads it back', err);
     }
   }
 
@@ -620,6 +730,12 @@ function pregelOf(module: LangGraphModuleLike): PregelClass | undefined {
     }
   }
   return undefined;
+}
+
+function checkpointIdOf(checkpoint: unknown): string | undefined {
+  if (checkpoint === null || typeof checkpoint !== 'object') return undefined;
+  const id = (checkpoint as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 function graphName(graph: PregelLike): string {

@@ -23,13 +23,17 @@ export interface CheckpointTupleLike {
   readonly checkpoint: { readonly channel_values?: Record<string, unknown> };
 }
 
+export interface SerializerLike {
+  dumpsTyped: (
+    this: SerializerLike,
+    obj: unknown,
+  ) => Promise<[string, Uint8Array | string]> | [string, Uint8Array | string];
+}
+
 export interface CheckpointerLike {
   getTuple: (config: RunnableConfigLike) => Promise<CheckpointTupleLike | undefined>;
-  readonly serde?: {
-    dumpsTyped(
-      obj: unknown,
-    ): Promise<[string, Uint8Array | string]> | [string, Uint8Array | string];
-  };
+  put?: (config: RunnableConfigLike, checkpoint: unknown, ...rest: unknown[]) => unknown;
+  serde?: SerializerLike;
 }
 
 export interface PregelLike {

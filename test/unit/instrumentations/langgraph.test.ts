@@ -331,6 +331,62 @@ describe('graph runs and nodes', () => {
     expect(max?.dataPoints[0]?.value).toBeGreaterThanOrEqual(bytes.byteLength);
   });
 
+  it('measures session memory from what the checkpointer serialized, without reading it back', async () => {
+    const Log = Annotation.Root({
+      line: Annotation<string>(),
+      history: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+    });
+    const saver = new MemorySaver();
+    const graph = new StateGraph(Log)
+      .addNode('append', (st: typeof Log.State) => ({ history: [st.line.repeat(300)] }))
+      .addEdge(START, 'append')
+      .addEdge('append', END)
+      .compile({ checkpointer: saver, name: 'observed' });
+    const config = { configurable: { thread_id: 'observed-1' } };
+    await graph.invoke({ line: 'x' }, config); // first turn installs the observation
+    await graphInst.whenIdle();
+    h.reset();
+    const originalGetTuple = saver.getTuple.bind(saver);
+    let reads = 0;
+    saver.getTuple = (c) => {
+      reads += 1;
+      return originalGetTuple(c);
+    };
+    await graph.invoke({ line: 'y' }, config);
+    await graphInst.whenIdle();
+    // LangGraph's own read of the previous checkpoint when the run starts; none from us.
+    expect(reads).toBe(1);
+    saver.getTuple = originalGetTuple;
+    const tuple = await saver.getTuple({
+      configurable: { ...config.configurable, checkpoint_ns: '' },
+    });
+    const [, bytes] = await saver.serde.dumpsTyped(tuple!.checkpoint);
+    const wf = h.spanNamed('invoke_workflow observed');
+    expect(wf.attributes[s.ATTR_LORECHAT_MEMORY_USAGE]).toBe(bytes.byteLength);
+    expect(bytes.byteLength).toBeGreaterThan(600);
+  });
+
+  it('falls back to reading the checkpoint back when the checkpointer cannot be observed', async () => {
+    const Log = Annotation.Root({ line: Annotation<string>() });
+    const saver = Object.freeze(new MemorySaver());
+    const graph = new StateGraph(Log)
+      .addNode('echo', (st: typeof Log.State) => ({ line: st.line.repeat(100) }))
+      .addEdge(START, 'echo')
+      .addEdge('echo', END)
+      .compile({ checkpointer: saver, name: 'frozen' });
+    h.reset();
+    const config = { configurable: { thread_id: 'frozen-1' } };
+    await graph.invoke({ line: 'z' }, config);
+    await graphInst.whenIdle();
+    const tuple = await saver.getTuple({
+      configurable: { ...config.configurable, checkpoint_ns: '' },
+    });
+    const [, bytes] = await saver.serde.dumpsTyped(tuple!.checkpoint);
+    expect(h.spanNamed('invoke_workflow frozen').attributes[s.ATTR_LORECHAT_MEMORY_USAGE]).toBe(
+      bytes.byteLength,
+    );
+  });
+
   it('measures each turn at its own checkpoint, even when the next turn follows at once', async () => {
     const Log = Annotation.Root({
       line: Annotation<string>(),
