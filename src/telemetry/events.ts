@@ -17,8 +17,10 @@ import {
 
 import {
   EVENT_CONTEXT_ATTRIBUTES,
+  type EventDefinition,
   eventDefinition,
   type EventName,
+  EVENTS,
   type EventSeverity,
 } from '../catalogue/index.js';
 import { errorMessage, errorType } from './errors.js';
@@ -29,6 +31,13 @@ const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
   WARN: SeverityNumber.WARN,
   ERROR: SeverityNumber.ERROR,
 };
+
+/** Catalogue definitions by name, looked up once per event instead of searched. */
+const DEFINITIONS: ReadonlyMap<string, EventDefinition> = new Map(EVENTS.map((e) => [e.name, e]));
+
+function definitionOf(name: EventName): EventDefinition {
+  return DEFINITIONS.get(name) ?? eventDefinition(name);
+}
 
 /** The plan's EventContext values known for one event; unknown ones are omitted. */
 export interface EventContextValues {
@@ -51,7 +60,14 @@ export function eventAttributes(
   ctx: EventContextValues,
   extra: Attributes,
 ): Attributes {
-  const def = eventDefinition(name);
+  return attributesOf(definitionOf(name), ctx, extra);
+}
+
+function attributesOf(
+  def: EventDefinition,
+  ctx: EventContextValues,
+  extra: Attributes,
+): Attributes {
   const attrs: Attributes = {
     [EVENT_CONTEXT_ATTRIBUTES.component]: def.component,
     [EVENT_CONTEXT_ATTRIBUTES.action]: def.action,
@@ -64,7 +80,10 @@ export function eventAttributes(
     attrs[EVENT_CONTEXT_ATTRIBUTES.errorType] = errorType(ctx.error.thrown);
     attrs[EVENT_CONTEXT_ATTRIBUTES.errorMessage] = errorMessage(ctx.error.thrown);
   }
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) attrs[k] = v;
+  for (const k in extra) {
+    const v = extra[k];
+    if (v !== undefined) attrs[k] = v;
+  }
   return attrs;
 }
 
@@ -95,8 +114,8 @@ function emitEventUnguarded(
   extra: Attributes,
   bodyExtra: Record<string, AnyValue>,
 ): void {
-  const def = eventDefinition(name);
-  const attributes = eventAttributes(name, ctx, extra);
+  const def = definitionOf(name);
+  const attributes = attributesOf(def, ctx, extra);
   const now = Date.now();
   span?.addEvent(name, attributes, now);
   if (!sink.emitLogs) return;
