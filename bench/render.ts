@@ -221,6 +221,19 @@ const SECTIONS: ReadonlyArray<{
   // The full 100,000-thread run when there is one, else the default output.
   { section: 'load', files: ['load-100k', 'load'], render: (j) => renderLoad(j as LoadReport) },
   { section: 'profile', files: ['profile'], render: (j) => renderProfile(j as ProfileReport) },
+  // The instrumentation's CPU work: the same runs before and after it.
+  ...(['before', 'after'] as const).flatMap((when) => [
+    {
+      section: `perf-${when}-side-by-side`,
+      files: [`perf-${when}-side-by-side`],
+      render: (j: unknown) => renderSideBySide(j as SideBySideReport),
+    },
+    {
+      section: `perf-${when}-profile`,
+      files: [`perf-${when}-profile`],
+      render: (j: unknown) => renderProfile(j as ProfileReport),
+    },
+  ]),
 ];
 
 export async function renderCommand(root: string): Promise<void> {
