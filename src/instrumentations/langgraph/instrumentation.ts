@@ -28,11 +28,8 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import {
@@ -52,6 +49,7 @@ import { SessionTracker } from '../../telemetry/sessions.js';
 import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
 import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
+import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
 import type {
   CheckpointerLike,
@@ -148,39 +146,19 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const pregelFile = (file: string) =>
-      new InstrumentationNodeModuleFile(
-        `@langchain/langgraph/${file}`,
-        SUPPORTED_LANGGRAPH_VERSIONS,
-        (exports: LangGraphModuleLike) => {
-          this.patchPregel(exports.Pregel);
-          return exports;
-        },
-        (exports: LangGraphModuleLike) => this.unpatchPregel(exports.Pregel),
-      );
-    const stateFile = (file: string) =>
-      new InstrumentationNodeModuleFile(
-        `@langchain/langgraph/${file}`,
-        SUPPORTED_LANGGRAPH_VERSIONS,
-        (exports: LangGraphModuleLike) => {
-          this.patchStateGraph(exports.StateGraph);
-          return exports;
-        },
-        (exports: LangGraphModuleLike) => this.unpatchStateGraph(exports.StateGraph),
-      );
     return [
-      new InstrumentationNodeModuleDefinition(
-        '@langchain/langgraph',
-        SUPPORTED_LANGGRAPH_VERSIONS,
-        undefined,
-        undefined,
-        [
-          pregelFile('dist/pregel/index.js'),
-          pregelFile('dist/pregel/index.cjs'),
-          stateFile('dist/graph/state.js'),
-          stateFile('dist/graph/state.cjs'),
-        ],
-      ),
+      dualBuildModule<LangGraphModuleLike>('@langchain/langgraph', SUPPORTED_LANGGRAPH_VERSIONS, [
+        {
+          path: 'dist/pregel/index',
+          patch: (exports) => this.patchPregel(exports.Pregel),
+          unpatch: (exports) => this.unpatchPregel(exports.Pregel),
+        },
+        {
+          path: 'dist/graph/state',
+          patch: (exports) => this.patchStateGraph(exports.StateGraph),
+          unpatch: (exports) => this.unpatchStateGraph(exports.StateGraph),
+        },
+      ]),
     ];
   }
 
