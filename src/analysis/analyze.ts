@@ -4,7 +4,6 @@
  */
 import { EVENTS, metricDefinition } from '../catalogue/index.js';
 import {
-  ATTR_ERROR_TYPE,
   EVENT_CHAT_COMPLETE,
   EVENT_CHAT_MESSAGE,
   EVENT_CHAT_START,
@@ -20,13 +19,10 @@ import {
   METRIC_ATTR_TYPE,
   METRIC_CHAT_RESPONSE_TIME,
   METRIC_LLM_TOKEN_USAGE,
-  METRIC_LORECHAT_ERRORS,
-  METRIC_LORECHAT_OPERATIONS,
   STATUS_ERROR,
 } from '../semconv.js';
 import { NoDataError } from './errors.js';
-import { mergeHistograms } from './indicators.js';
-import { promLabelName } from './sources/otlp-json.js';
+import { ERROR_TYPE_LABEL, mergeHistograms, operationsAndErrors } from './indicators.js';
 import type { Progress, TelemetryEvent, TelemetrySource, TimeWindow } from './sources/types.js';
 import { type Bucket, histogramQuantile, mean, quantile } from './stats.js';
 
@@ -80,8 +76,6 @@ export interface AnalyzeResult {
   readonly popularQueries: readonly PopularQuery[] | null;
   readonly notes: readonly string[];
 }
-
-const ERROR_TYPE_LABEL = promLabelName(ATTR_ERROR_TYPE);
 
 /** Events that close one operation of a component (the denominators of the error rate). */
 const OPERATION_EVENTS: ReadonlySet<string> = new Set([
@@ -183,22 +177,12 @@ export async function analyze(
   if (source.metrics) {
     const m = source.metrics;
     progress(`reading metrics from ${m.description}`);
-    const [rt, ops, errs, tokens] = await Promise.all([
+    const [rt, [ops, errs], tokens] = await Promise.all([
       m.histogramIncrease(
         { metric: metricDefinition(METRIC_CHAT_RESPONSE_TIME), by: [METRIC_ATTR_STATUS] },
         range,
       ),
-      m.counterIncrease(
-        { metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] },
-        range,
-      ),
-      m.counterIncrease(
-        {
-          metric: metricDefinition(METRIC_LORECHAT_ERRORS),
-          by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL],
-        },
-        range,
-      ),
+      operationsAndErrors(m, range),
       m.counterIncrease(
         {
           metric: metricDefinition(METRIC_LLM_TOKEN_USAGE),

@@ -18,8 +18,10 @@ import {
   METRIC_LORECHAT_OPERATIONS,
   METRIC_VECTOR_STORE_OPERATION_DURATION,
   STATUS_ERROR,
+  ATTR_ERROR_TYPE,
 } from '../semconv.js';
 import { UsageError } from './errors.js';
+import { promLabelName } from './sources/otlp-json.js';
 import type {
   HistogramSeries,
   HistogramStep,
@@ -31,6 +33,32 @@ import type {
 import { type Bucket, histogramQuantile } from './stats.js';
 
 export type Point = readonly [number, number];
+
+/** The Prometheus label `error.type` becomes. */
+export const ERROR_TYPE_LABEL = promLabelName(ATTR_ERROR_TYPE);
+
+/**
+ * Operations by component and errors by component and error type over `range`: the two
+ * counters behind every error rate.
+ */
+export function operationsAndErrors(
+  m: MetricsReader,
+  range: StepRange,
+): Promise<[operations: Series[], errors: Series[]]> {
+  return Promise.all([
+    m.counterIncrease(
+      { metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] },
+      range,
+    ),
+    m.counterIncrease(
+      {
+        metric: metricDefinition(METRIC_LORECHAT_ERRORS),
+        by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL],
+      },
+      range,
+    ),
+  ]);
+}
 
 /** Sums several series point-wise (a step is present when any series has it). */
 export function sumSeries(series: readonly Series[]): Point[] {

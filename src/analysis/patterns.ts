@@ -11,16 +11,15 @@
  *   more than 2 standard deviations from the window's mean (z-score).
  */
 import { metricDefinition } from '../catalogue/index.js';
-import {
-  ATTR_ERROR_TYPE,
-  METRIC_ATTR_COMPONENT,
-  METRIC_CHAT_RESPONSE_TIME,
-  METRIC_LORECHAT_ERRORS,
-  METRIC_LORECHAT_OPERATIONS,
-} from '../semconv.js';
+import { METRIC_ATTR_COMPONENT, METRIC_CHAT_RESPONSE_TIME } from '../semconv.js';
 import { type ComponentErrors, type ErrorTypeCount, errorsFromEvents } from './analyze.js';
-import { type Point, indicator, mergeHistograms } from './indicators.js';
-import { promLabelName } from './sources/otlp-json.js';
+import {
+  ERROR_TYPE_LABEL,
+  type Point,
+  indicator,
+  mergeHistograms,
+  operationsAndErrors,
+} from './indicators.js';
 import type { Progress, TelemetrySource, TimeWindow } from './sources/types.js';
 import { mean, stddev, zScores } from './stats.js';
 import { formatDuration } from './time.js';
@@ -265,8 +264,6 @@ export function detectAnomalies(
   };
 }
 
-const ERROR_TYPE_LABEL = promLabelName(ATTR_ERROR_TYPE);
-
 export async function patterns(
   source: TelemetrySource,
   options: { end: number; extent?: TimeWindow; progress?: Progress } & Partial<PatternOptions>,
@@ -298,19 +295,7 @@ export async function patterns(
 
     progress(`error patterns over ${formatDuration(o.errorWindow)}`);
     const range = { start: end, end, step: o.errorWindow };
-    const [ops, errs] = await Promise.all([
-      m.counterIncrease(
-        { metric: metricDefinition(METRIC_LORECHAT_OPERATIONS), by: [METRIC_ATTR_COMPONENT] },
-        range,
-      ),
-      m.counterIncrease(
-        {
-          metric: metricDefinition(METRIC_LORECHAT_ERRORS),
-          by: [METRIC_ATTR_COMPONENT, ERROR_TYPE_LABEL],
-        },
-        range,
-      ),
-    ]);
+    const [ops, errs] = await operationsAndErrors(m, range);
     const v = (s: { points: ReadonlyArray<readonly [number, number]> }) => s.points[0]?.[1] ?? 0;
     const opsOf = new Map(ops.map((s) => [s.labels[METRIC_ATTR_COMPONENT] ?? '', v(s)]));
     const errOf = new Map<string, number>();
