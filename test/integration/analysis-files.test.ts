@@ -8,16 +8,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyzeResult } from '../../src/analysis/analyze.js';
 import { INDICATORS } from '../../src/analysis/indicators.js';
 import type { PatternsResult } from '../../src/analysis/patterns.js';
 import type { RecommendResult } from '../../src/analysis/recommend.js';
 import type { TrendResult } from '../../src/analysis/trends.js';
+import { renderReport } from '../helpers/report-browser.js';
 import { runNode } from '../helpers/run-node.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let dir: string;
 let telemetry: string;
@@ -118,40 +116,15 @@ describe('analysis CLI on the scripted demo files', () => {
     expect(r.out).toBe(out);
     expect(r.charts.length).toBeGreaterThan(0);
     expect(readFileSync(out, 'utf8')).not.toMatch(/<script[^>]+src=/);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
-      const requests: string[] = [];
-      page.on('request', (q) => requests.push(q.url()));
-      await page.goto(`file://${out}`);
-      // Page code as strings: the test is type-checked without the DOM library.
-      await page.waitForFunction('Array.isArray(window.__reportCharts)');
-      const charts = await page.evaluate<Array<{ id: string; instance: boolean; width: number }>>(
-        `window.__reportCharts.map((id) => {
-          const el = document.getElementById(id);
-          const canvas = el.querySelector('canvas');
-          return { id, instance: echarts.getInstanceByDom(el) !== undefined,
-                   width: canvas ? canvas.getBoundingClientRect().width : 0 };
-        })`,
-      );
-      expect(charts.map((c) => c.id).sort()).toEqual([...r.charts].sort());
-      for (const c of charts) {
-        expect(c.instance, c.id).toBe(true);
-        expect(c.width, c.id).toBeGreaterThan(100);
-      }
+    const rendered = await renderReport(out, async (page) => {
       expect(await page.textContent('body')).toContain('lorechat-offline-1');
-      expect(problems).toEqual([]);
-      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
-    } finally {
-      await browser.close();
+    });
+    expect(rendered.charts.map((c) => c.id).sort()).toEqual([...r.charts].sort());
+    for (const c of rendered.charts) {
+      expect(c.instance, c.id).toBe(true);
+      expect(c.width, c.id).toBeGreaterThan(100);
     }
+    expect(rendered.problems).toEqual([]);
+    expect(rendered.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
   });
 });

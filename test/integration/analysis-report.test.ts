@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { renderReport } from '../helpers/report-browser.js';
 import { type Turn, writeTelemetry } from '../unit/analysis/telemetry-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const T0 = Date.parse('2025-03-10T10:00:00Z');
 const MIN = 60_000;
 const ARTIFACTS = resolve('test-results');
@@ -50,64 +49,30 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fastly)/);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
-      const requests: string[] = [];
-      page.on('request', (r) => requests.push(r.url()));
-      await page.goto(`file://${out}`);
-      // Page code as strings: the test is type-checked without the DOM library.
-      await page.waitForFunction('Array.isArray(window.__reportCharts)');
-      const charts = await page.evaluate<
-        Array<{ id: string; instance: boolean; width: number; height: number }>
-      >(`window.__reportCharts.map((id) => {
-        const el = document.getElementById(id);
-        const canvas = el.querySelector('canvas');
-        const box = canvas ? canvas.getBoundingClientRect() : { width: 0, height: 0 };
-        return { id, instance: echarts.getInstanceByDom(el) !== undefined, width: box.width, height: box.height };
-      })`);
-      expect(charts.map((c) => c.id)).toEqual(
-        expect.arrayContaining([
-          'chart-response-distribution',
-          'chart-memory',
-          'chart-errors',
-          'chart-tokens',
-          'chart-token-rate',
-          'chart-trend-response_time_p95',
-          'chart-trend-throughput',
-          'chart-trend-memory_max',
-          'chart-anomaly-response_time_p95',
-        ]),
-      );
-      for (const c of charts) {
-        expect(c.instance, c.id).toBe(true);
-        expect(c.width, c.id).toBeGreaterThan(100);
-        expect(c.height, c.id).toBeGreaterThan(100);
-      }
+    const rendered = await renderReport(out, async (page) => {
       expect(await page.locator('.recs li').count()).toBeGreaterThan(0);
       expect(await page.textContent('body')).toContain('Consider implementing token usage caching');
-      expect(problems).toEqual([]);
-      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, 'analysis-report.png'), fullPage: true });
-    } finally {
-      await browser.close();
+    });
+    expect(rendered.charts.map((c) => c.id)).toEqual(
+      expect.arrayContaining([
+        'chart-response-distribution',
+        'chart-memory',
+        'chart-errors',
+        'chart-tokens',
+        'chart-token-rate',
+        'chart-trend-response_time_p95',
+        'chart-trend-throughput',
+        'chart-trend-memory_max',
+        'chart-anomaly-response_time_p95',
+      ]),
+    );
+    for (const c of rendered.charts) {
+      expect(c.instance, c.id).toBe(true);
+      expect(c.width, c.id).toBeGreaterThan(100);
+      expect(c.height, c.id).toBeGreaterThan(100);
     }
+    expect(rendered.problems).toEqual([]);
+    expect(rendered.requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
   });
 });
