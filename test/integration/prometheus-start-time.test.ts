@@ -13,7 +13,12 @@ import { startStack, type Stack } from '../helpers/stack.js';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ prometheus: true, scrapeInterval: '1s', evaluationInterval: '1s' });
+  stack = await startStack({
+    collector: true,
+    prometheus: true,
+    scrapeInterval: '1s',
+    evaluationInterval: '1s',
+  });
 });
 
 afterAll(async () => {
@@ -60,8 +65,28 @@ function counterPoint(name: string, value: number, startMs: number, timeMs: numb
   };
 }
 
-async function push(body: unknown): Promise<void> {
-  const response = await fetch(`${stack.prometheus!.url}/api/v1/otlp/v1/metrics`, {
+/** One gauge point with a start time (the JS SDK sets one on gauges too), OTLP/JSON. */
+function gaugePoint(name: string, value: number, startMs: number, timeMs: number): unknown {
+  const nanos = (ms: number): string => `${BigInt(ms) * 1_000_000n}`;
+  const body = counterPoint(name, value, startMs, timeMs) as {
+    resourceMetrics: { scopeMetrics: { metrics: Record<string, unknown>[] }[] }[];
+  };
+  const metric = body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!;
+  delete metric.sum;
+  metric.gauge = {
+    dataPoints: [
+      { asDouble: value, startTimeUnixNano: nanos(startMs), timeUnixNano: nanos(timeMs) },
+    ],
+  };
+  return body;
+}
+
+async function push(body: unknown, via: 'prometheus' | 'collector' = 'prometheus'): Promise<void> {
+  const url =
+    via === 'collector'
+      ? `${stack.collector!.otlpHttp}/v1/metrics`
+      : `${stack.prometheus!.url}/api/v1/otlp/v1/metrics`;
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -97,5 +122,20 @@ describe('Prometheus OTLP start times', () => {
     // The first burst is visible to rate()/increase() (without the flag: no result at all).
     const [increase] = await stack.query(`increase(${selector}[1m])`, new Date(now + 1_000));
     expect(Number(increase?.value[1])).toBeGreaterThanOrEqual(7);
+  });
+
+  it('a gauge sent through the shipped Collector gets no 0 sample at its start time (the Collector clears gauge start times)', async () => {
+    const now = Date.now();
+    const start = now - 10_000;
+    await push(gaugePoint('start_time_probe_memory_bytes', 1234, start, now), 'collector');
+    const selector = 'start_time_probe_memory_bytes{job="start-time/lorechat"}';
+    await stack.waitForQuery(`last_over_time(${selector}[1m])`);
+    const samples = await fetch(
+      `${stack.prometheus!.url}/api/v1/query?${new URLSearchParams({
+        query: `${selector}[1m]`,
+        time: String((now + 1_000) / 1000),
+      }).toString()}`,
+    ).then((r) => r.json() as Promise<{ data: { result: { values: [number, string][] }[] } }>);
+    expect(samples.data.result[0]?.values).toEqual([[now / 1000, '1234']]);
   });
 });
