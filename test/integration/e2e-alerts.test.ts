@@ -131,6 +131,18 @@ describe('alerts fire, are delivered and resolve (shipped rules and routes, time
   });
 
   it('LoreChatHighErrorRate fires when more than 5 % of turns fail and pages the webhook', async () => {
+    // One failure first, so that the chat error series exists in Prometheus before the burst:
+    // the burst is then an increase of an existing series in every 5-minute window.
+    const first = await e2e.app.load({ concurrency: 1, requests: 1, failShare: 1, threads: 1 });
+    expect(first.errorsByKind.http_502).toBe(1);
+    await eventually(
+      async () =>
+        (await e2e.stack.query('lorechat_errors_total{component="chat"}')).length > 0
+          ? undefined
+          : 'no chat error series in Prometheus yet',
+      30_000,
+      500,
+    );
     // Enough failures to lift the 5-minute error ratio over 5 % of everything sent so far.
     const [ops] = await e2e.stack.query(
       'sum(increase(lorechat_operations_total{component="chat"}[5m]))',
