@@ -242,81 +242,73 @@ export function loadConfig(
   options: LoreChatOtelOptions = {},
   env: Env = process.env,
 ): LoreChatOtelConfig {
-  const requestedMode =
-    options.requestedMode ??
-    readEnv(env, 'LORECHAT_OTEL_MODE', parseOneOf(['auto', 'otlp', 'embedded'] as const)) ??
-    DEFAULTS.requestedMode;
+  /** A code option wins over the environment variable, which wins over the default. */
+  const pick = <K extends keyof typeof DEFAULTS>(
+    key: K,
+    name: string,
+    parse: EnvParser<NonNullable<LoreChatOtelOptions[K]>>,
+  ): NonNullable<LoreChatOtelOptions[K]> | (typeof DEFAULTS)[K] =>
+    options[key] ?? readEnv(env, name, parse) ?? DEFAULTS[key];
+
+  const requestedMode = pick(
+    'requestedMode',
+    'LORECHAT_OTEL_MODE',
+    parseOneOf(['auto', 'otlp', 'embedded'] as const),
+  );
   const mode =
     requestedMode === 'auto' ? (hasOtlpDestination(env) ? 'otlp' : 'embedded') : requestedMode;
 
-  const outputDir =
-    options.outputDir ??
-    readEnv(env, 'LORECHAT_OTEL_OUTPUT_DIR', parseString) ??
-    DEFAULTS.outputDir;
+  const outputDir = pick('outputDir', 'LORECHAT_OTEL_OUTPUT_DIR', parseString);
 
   const config: LoreChatOtelConfig = {
     requestedMode,
     mode,
     outputDir: resolve(outputDir),
-    prometheusPort:
-      options.prometheusPort ??
-      readEnv(env, 'LORECHAT_OTEL_PROMETHEUS_PORT', parseInteger(0, MAX_PORT)) ??
-      DEFAULTS.prometheusPort,
-    prometheusHost:
-      options.prometheusHost ??
-      readEnv(env, 'LORECHAT_OTEL_PROMETHEUS_HOST', parseString) ??
-      DEFAULTS.prometheusHost,
-    fileMaxBytes:
-      options.fileMaxBytes ??
-      readEnv(env, 'LORECHAT_OTEL_FILE_MAX_BYTES', parseInteger(1024, Number.MAX_SAFE_INTEGER)) ??
-      DEFAULTS.fileMaxBytes,
-    fileMaxFiles:
-      options.fileMaxFiles ??
-      readEnv(env, 'LORECHAT_OTEL_FILE_MAX_FILES', parseInteger(0, 100)) ??
-      DEFAULTS.fileMaxFiles,
+    prometheusPort: pick(
+      'prometheusPort',
+      'LORECHAT_OTEL_PROMETHEUS_PORT',
+      parseInteger(0, MAX_PORT),
+    ),
+    prometheusHost: pick('prometheusHost', 'LORECHAT_OTEL_PROMETHEUS_HOST', parseString),
+    fileMaxBytes: pick(
+      'fileMaxBytes',
+      'LORECHAT_OTEL_FILE_MAX_BYTES',
+      parseInteger(1024, Number.MAX_SAFE_INTEGER),
+    ),
+    fileMaxFiles: pick('fileMaxFiles', 'LORECHAT_OTEL_FILE_MAX_FILES', parseInteger(0, 100)),
     summary:
       options.summary ?? readEnv(env, 'LORECHAT_OTEL_SUMMARY', parseBoolean) ?? mode === 'embedded',
-    jsonStdout:
-      options.jsonStdout ??
-      readEnv(env, 'LORECHAT_OTEL_JSON_STDOUT', parseBoolean) ??
-      DEFAULTS.jsonStdout,
-    shutdownTimeoutMs:
-      options.shutdownTimeoutMs ??
-      readEnv(env, 'LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS', parseInteger(1, MAX_TIMEOUT_MS)) ??
-      DEFAULTS.shutdownTimeoutMs,
-    runtimeMetrics:
-      options.runtimeMetrics ??
-      readEnv(env, 'LORECHAT_OTEL_RUNTIME_METRICS', parseBoolean) ??
-      DEFAULTS.runtimeMetrics,
-    llmMetrics:
-      options.llmMetrics ??
-      readEnv(env, 'LORECHAT_OTEL_LLM_METRICS', parseBoolean) ??
-      DEFAULTS.llmMetrics,
-    captureMessageContent:
-      options.captureMessageContent ??
-      readEnv(env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', parseBoolean) ??
-      DEFAULTS.captureMessageContent,
-    contentMaxLength:
-      options.contentMaxLength ??
-      readEnv(env, 'LORECHAT_OTEL_CONTENT_MAX_LENGTH', parseInteger(1, 1_000_000)) ??
-      DEFAULTS.contentMaxLength,
-    sessionWindowMs:
-      options.sessionWindowMs ??
-      readEnv(env, 'LORECHAT_OTEL_SESSION_WINDOW_MS', parseInteger(1000, 7 * 24 * 3600 * 1000)) ??
-      DEFAULTS.sessionWindowMs,
-    emitEvents:
-      options.emitEvents ??
-      readEnv(env, 'LORECHAT_OTEL_EVENTS', parseBoolean) ??
-      DEFAULTS.emitEvents,
+    jsonStdout: pick('jsonStdout', 'LORECHAT_OTEL_JSON_STDOUT', parseBoolean),
+    shutdownTimeoutMs: pick(
+      'shutdownTimeoutMs',
+      'LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS',
+      parseInteger(1, MAX_TIMEOUT_MS),
+    ),
+    runtimeMetrics: pick('runtimeMetrics', 'LORECHAT_OTEL_RUNTIME_METRICS', parseBoolean),
+    llmMetrics: pick('llmMetrics', 'LORECHAT_OTEL_LLM_METRICS', parseBoolean),
+    captureMessageContent: pick(
+      'captureMessageContent',
+      'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+      parseBoolean,
+    ),
+    contentMaxLength: pick(
+      'contentMaxLength',
+      'LORECHAT_OTEL_CONTENT_MAX_LENGTH',
+      parseInteger(1, 1_000_000),
+    ),
+    sessionWindowMs: pick(
+      'sessionWindowMs',
+      'LORECHAT_OTEL_SESSION_WINDOW_MS',
+      parseInteger(1000, 7 * 24 * 3600 * 1000),
+    ),
+    emitEvents: pick('emitEvents', 'LORECHAT_OTEL_EVENTS', parseBoolean),
     // The standard variables win over our larger defaults (the SDK's would be 2,048).
-    spanQueueSize:
-      options.spanQueueSize ??
-      readEnv(env, 'OTEL_BSP_MAX_QUEUE_SIZE', parseInteger(1, MAX_QUEUE_SIZE)) ??
-      DEFAULTS.spanQueueSize,
-    logQueueSize:
-      options.logQueueSize ??
-      readEnv(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', parseInteger(1, MAX_QUEUE_SIZE)) ??
-      DEFAULTS.logQueueSize,
+    spanQueueSize: pick(
+      'spanQueueSize',
+      'OTEL_BSP_MAX_QUEUE_SIZE',
+      parseInteger(1, MAX_QUEUE_SIZE),
+    ),
+    logQueueSize: pick('logQueueSize', 'OTEL_BLRP_MAX_QUEUE_SIZE', parseInteger(1, MAX_QUEUE_SIZE)),
   };
   return Object.freeze(config);
 }
