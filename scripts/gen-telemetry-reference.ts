@@ -86,9 +86,7 @@ export function renderTelemetryReference(c: CatalogueLike): string {
     "Log records with `event_name` set (the plan's event types), correlated with the active span; JSON-lines on stdout with `LORECHAT_OTEL_JSON_STDOUT=true`.",
     '',
   );
-  out.push(
-    '| Event | Component | Action | Severity | Also a span event on | Attributes | Description |',
-  );
+  out.push('| Event | Component | Action | Severity | Span event on | Attributes | Description |');
   out.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const e of c.EVENTS) {
     out.push(

@@ -107,6 +107,11 @@ export interface LoreChatOtelConfig {
    */
   readonly emitEvents: boolean;
   /**
+   * Also record the events as span events (`LORECHAT_OTEL_SPAN_EVENTS`).
+   * @default the opposite of `emitEvents`: span events only when there are no log records
+   */
+  readonly spanEvents: boolean;
+  /**
    * Spans the OTLP batch span processor holds while the Collector is unreachable, before it
    * drops new ones: `OTEL_BSP_MAX_QUEUE_SIZE`, else this default (the SDK's own default,
    * 2,048, is under 4 s of a 50-turns/s app). Measured about 1.6 KB of heap per span.
@@ -140,6 +145,7 @@ export const ENV_VARS = {
   LORECHAT_OTEL_CONTENT_MAX_LENGTH: 'truncation of captured content',
   LORECHAT_OTEL_SESSION_WINDOW_MS: 'active-session window',
   LORECHAT_OTEL_EVENTS: 'plan events as log records',
+  LORECHAT_OTEL_SPAN_EVENTS: 'plan events as span events too',
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'capture prompts, answers, documents',
   OTEL_BSP_MAX_QUEUE_SIZE: 'spans buffered for OTLP export (default 16384 here)',
   OTEL_BLRP_MAX_QUEUE_SIZE: 'log records buffered for OTLP export (default 32768 here)',
@@ -259,6 +265,7 @@ export function loadConfig(
     requestedMode === 'auto' ? (hasOtlpDestination(env) ? 'otlp' : 'embedded') : requestedMode;
 
   const outputDir = pick('outputDir', 'LORECHAT_OTEL_OUTPUT_DIR', parseString);
+  const emitEvents = pick('emitEvents', 'LORECHAT_OTEL_EVENTS', parseBoolean);
 
   const config: LoreChatOtelConfig = {
     requestedMode,
@@ -301,7 +308,9 @@ export function loadConfig(
       'LORECHAT_OTEL_SESSION_WINDOW_MS',
       parseInteger(1000, 7 * 24 * 3600 * 1000),
     ),
-    emitEvents: pick('emitEvents', 'LORECHAT_OTEL_EVENTS', parseBoolean),
+    emitEvents,
+    spanEvents:
+      options.spanEvents ?? readEnv(env, 'LORECHAT_OTEL_SPAN_EVENTS', parseBoolean) ?? !emitEvents,
     // The standard variables win over our larger defaults (the SDK's would be 2,048).
     spanQueueSize: pick(
       'spanQueueSize',

@@ -99,6 +99,7 @@ export function buildLoreChatSdk(
         llmMetrics: config.llmMetrics,
         sessionWindowMs: config.sessionWindowMs,
         emitEvents: config.emitEvents,
+        spanEvents: config.spanEvents,
         ...(options.redact ? { redact: options.redact } : {}),
       })),
   ];

@@ -27,10 +27,18 @@ export interface LoreChatSharedConfig extends InstrumentationConfig {
   redact?: (text: string) => string;
   /**
    * Emit the plan's events (`chat.start`, `graph.node.enter`, `llm.response`, ...) as
-   * OpenTelemetry log records. Span events are always recorded.
+   * OpenTelemetry log records, correlated with the active trace and span.
    * @default true
    */
   emitEvents?: boolean;
+  /**
+   * Also record each event as a span event on its operation's span. Off while the events
+   * are log records (the same data twice costs export time and backend storage; OpenTelemetry
+   * is moving events from span events to log records), on when they are not, so the events
+   * are never lost. Exceptions are always recorded on the failing span.
+   * @default !emitEvents
+   */
+  spanEvents?: boolean;
 }
 
 /** Shared options with their defaults applied. */
@@ -39,6 +47,7 @@ export interface ResolvedSharedConfig {
   readonly contentMaxLength: number;
   readonly redact: ((text: string) => string) | undefined;
   readonly emitEvents: boolean;
+  readonly spanEvents: boolean;
 }
 
 export const DEFAULT_CONTENT_MAX_LENGTH = 1024;

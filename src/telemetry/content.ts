@@ -27,11 +27,13 @@ export function resolveSharedConfig(
     maxLength = DEFAULT_CONTENT_MAX_LENGTH;
   }
   const redact = typeof config?.redact === 'function' ? config.redact : undefined;
+  const emitEvents = config?.emitEvents !== false;
   return Object.freeze({
     captureMessageContent: config?.captureMessageContent === true,
     contentMaxLength: maxLength,
     redact,
-    emitEvents: config?.emitEvents !== false,
+    emitEvents,
+    spanEvents: config?.spanEvents ?? !emitEvents,
   });
 }
 

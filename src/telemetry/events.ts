@@ -1,7 +1,7 @@
 /**
- * The plan's events, emitted twice from one call: as a span event on the operation's span
- * and as an OpenTelemetry log record (event name set, emitted in the span's context so it
- * carries its trace and span ids). The record's body is the plan's JSON shape
+ * The plan's events, emitted from one call as an OpenTelemetry log record (event name set,
+ * emitted in the span's context so it carries its trace and span ids) and, when span events
+ * are on, as a span event on the operation's span. The record's body is the plan's JSON shape
  * `{event, context: {...}, ...extra}` as a structured map.
  */
 import {
@@ -51,7 +51,10 @@ export interface EventContextValues {
 
 export interface EventSink {
   readonly logger: Logger;
+  /** Emit the event as a log record. */
   readonly emitLogs: boolean;
+  /** Record the event as a span event on the operation's span. */
+  readonly spanEvents: boolean;
 }
 
 /** Builds the attributes of an event (EventContext + event-specific ones). */
@@ -88,7 +91,8 @@ function attributesOf(
 }
 
 /**
- * Records `name` on `span` (if any) and, when logs are on, emits the log record.
+ * Emits the log record (when logs are on) and records `name` on `span` (when span events
+ * are on). Nothing is built when neither would record it.
  * `bodyExtra` holds the plan's extra keys (snake_case, e.g. `response_length`).
  */
 export function emitEvent(
@@ -114,10 +118,11 @@ function emitEventUnguarded(
   extra: Attributes,
   bodyExtra: Record<string, AnyValue>,
 ): void {
+  if (!sink.emitLogs && !(sink.spanEvents && span?.isRecording())) return;
   const def = definitionOf(name);
   const attributes = attributesOf(def, ctx, extra);
   const now = Date.now();
-  span?.addEvent(name, attributes, now);
+  if (sink.spanEvents) span?.addEvent(name, attributes, now);
   if (!sink.emitLogs) return;
   const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
   const eventContext: Record<string, AnyValue> = {

@@ -428,7 +428,11 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   }
 
   private sink(): EventSink {
-    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+    return {
+      logger: this.logger,
+      emitLogs: this._shared.emitEvents,
+      spanEvents: this._shared.spanEvents,
+    };
   }
 }
 

@@ -685,7 +685,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   }
 
   private sink(): EventSink {
-    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+    return {
+      logger: this.logger,
+      emitLogs: this._shared.emitEvents,
+      spanEvents: this._shared.spanEvents,
+    };
   }
 }
 

@@ -600,7 +600,11 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   }
 
   private sink(): EventSink {
-    return { logger: this.logger, emitLogs: this._shared.emitEvents };
+    return {
+      logger: this.logger,
+      emitLogs: this._shared.emitEvents,
+      spanEvents: this._shared.spanEvents,
+    };
   }
 }
 

@@ -55,7 +55,10 @@ describe('chat model calls', () => {
     });
     expect(span.attributes[s.ATTR_GEN_AI_INPUT_MESSAGES]).toBeUndefined();
     expect(span.attributes[s.ATTR_GEN_AI_OUTPUT_MESSAGES]).toBeUndefined();
-    expect(span.events.map((e) => e.name)).toEqual([s.EVENT_LLM_REQUEST, s.EVENT_LLM_RESPONSE]);
+    expect(h.eventsOf(span).map((e) => e.name)).toEqual([
+      s.EVENT_LLM_REQUEST,
+      s.EVENT_LLM_RESPONSE,
+    ]);
   });
 
   it('records token usage and duration metrics with bounded attributes', async () => {

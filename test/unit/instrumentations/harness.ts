@@ -42,6 +42,11 @@ export interface Harness {
   finishedSpans(): ReadableSpan[];
   spanNamed(name: string): ReadableSpan;
   logRecords(): ReadableLogRecord[];
+  /**
+   * The plan's events emitted in `span`'s context (log records carrying its span id), in
+   * order, as `{ name, attributes }` like span events.
+   */
+  eventsOf(span: ReadableSpan): Array<{ name: string; attributes: Attributes }>;
   metrics(): Promise<MetricData[]>;
   metric(name: string): Promise<MetricData | undefined>;
   reset(): void;
@@ -93,6 +98,13 @@ export function createHarness(): Harness {
       return found[0]!;
     },
     logRecords: () => logs.getFinishedLogRecords(),
+    eventsOf(span) {
+      const { spanId } = span.spanContext();
+      return logs
+        .getFinishedLogRecords()
+        .filter((r) => r.spanContext?.spanId === spanId && r.eventName !== undefined)
+        .map((r) => ({ name: r.eventName!, attributes: r.attributes }));
+    },
     metrics,
     async metric(name) {
       // Several instrumentations may record one instrument name (e.g. lorechat.operations);

@@ -95,12 +95,12 @@ describe('graph runs and nodes', () => {
     expect(wf.attributes[s.ATTR_LORECHAT_QUERY_FINGERPRINT]).toMatch(/^[0-9a-f]{16}$/);
     expect(wf.attributes[s.ATTR_LORECHAT_MEMORY_USAGE]).toBeGreaterThan(0);
     expect(wf.attributes[s.ATTR_GEN_AI_INPUT_MESSAGES]).toBeUndefined();
-    expect(wf.events.map((e) => e.name)).toEqual([
+    expect(h.eventsOf(wf).map((e) => e.name)).toEqual([
       s.EVENT_CHAT_START,
       s.EVENT_CHAT_MESSAGE,
       s.EVENT_CHAT_COMPLETE,
     ]);
-    const complete = wf.events.find((e) => e.name === s.EVENT_CHAT_COMPLETE)!;
+    const complete = h.eventsOf(wf).find((e) => e.name === s.EVENT_CHAT_COMPLETE)!;
     expect(complete.attributes?.[s.ATTR_LORECHAT_RESPONSE_LENGTH]).toBe(result.answer.length);
     expect(wf.status.code).not.toBe(SpanStatusCode.ERROR);
   });
@@ -117,15 +117,15 @@ describe('graph runs and nodes', () => {
       expect(span.attributes[s.ATTR_LORECHAT_REQUEST_ID]).toBe(
         wf.attributes[s.ATTR_LORECHAT_REQUEST_ID],
       );
-      expect(span.events.map((e) => e.name)).toEqual([
+      expect(h.eventsOf(span).map((e) => e.name)).toEqual([
         s.EVENT_GRAPH_NODE_ENTER,
         s.EVENT_GRAPH_STATE_UPDATE,
         s.EVENT_GRAPH_NODE_EXIT,
       ]);
     }
     const update = h
-      .spanNamed('invoke_node combine')
-      .events.find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
+      .eventsOf(h.spanNamed('invoke_node combine'))
+      .find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_KEYS]).toEqual(['context']);
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_VALUES]).toBeUndefined();
   });
@@ -284,7 +284,32 @@ describe('graph runs and nodes', () => {
       expect(names).toContain(e);
   });
 
-  it('does not emit log records with emitEvents off (span events stay)', async () => {
+  it('records the events as log records only by default (no span event twins)', async () => {
+    await runTurn();
+    const wf = h.spanNamed('invoke_workflow lorechat');
+    expect(h.eventsOf(wf)).toHaveLength(3);
+    expect(wf.events).toEqual([]);
+    expect(h.spanNamed('invoke_node combine').events).toEqual([]);
+  });
+
+  it('records span events too with spanEvents on', async () => {
+    graphInst.setConfig({ spanEvents: true });
+    await runTurn();
+    const wf = h.spanNamed('invoke_workflow lorechat');
+    expect(wf.events.map((e) => e.name)).toEqual(h.eventsOf(wf).map((e) => e.name));
+    const node = h.spanNamed('invoke_node combine');
+    expect(node.events.map((e) => e.name)).toEqual([
+      s.EVENT_GRAPH_NODE_ENTER,
+      s.EVENT_GRAPH_STATE_UPDATE,
+      s.EVENT_GRAPH_NODE_EXIT,
+    ]);
+    const update = node.events.find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
+    expect(update.attributes).toEqual(
+      h.eventsOf(node).find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!.attributes,
+    );
+  });
+
+  it('does not emit log records with emitEvents off; the events become span events', async () => {
     graphInst.setConfig({ emitEvents: false });
     await runTurn();
     expect(
@@ -292,7 +317,11 @@ describe('graph runs and nodes', () => {
         .logRecords()
         .filter((r) => r.eventName?.startsWith('chat.') || r.eventName?.startsWith('graph.')),
     ).toHaveLength(0);
-    expect(h.spanNamed('invoke_workflow lorechat').events.length).toBe(3);
+    expect(h.spanNamed('invoke_workflow lorechat').events.map((e) => e.name)).toEqual([
+      s.EVENT_CHAT_START,
+      s.EVENT_CHAT_MESSAGE,
+      s.EVENT_CHAT_COMPLETE,
+    ]);
   });
 
   it('captures content only when asked, truncated and redacted', async () => {
@@ -310,8 +339,8 @@ describe('graph runs and nodes', () => {
       'The [REDACTED] sleeps under the mountain.',
     );
     const update = h
-      .spanNamed('invoke_node combine')
-      .events.find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
+      .eventsOf(h.spanNamed('invoke_node combine'))
+      .find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_VALUES]).toContain('context');
   });
 

@@ -84,8 +84,8 @@ describe('robustness', () => {
     await blobGraph(() => ({ circular, huge })).invoke({ input: 'hi' });
     await graphInst.whenIdle();
     const update = h
-      .spanNamed('invoke_node make')
-      .events.find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
+      .eventsOf(h.spanNamed('invoke_node make'))
+      .find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_KEYS]).toEqual(['blob']);
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_VALUES]).toBeUndefined();
 
@@ -94,8 +94,8 @@ describe('robustness', () => {
     await blobGraph(() => ({ circular, huge })).invoke({ input: 'hi' });
     await graphInst.whenIdle();
     const captured = h
-      .spanNamed('invoke_node make')
-      .events.find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
+      .eventsOf(h.spanNamed('invoke_node make'))
+      .find((e) => e.name === s.EVENT_GRAPH_STATE_UPDATE)!;
     const values = captured.attributes?.[s.ATTR_LORECHAT_STATE_VALUES] as string;
     expect(values.length).toBe(256);
     expect(values).toContain('[Circular]');

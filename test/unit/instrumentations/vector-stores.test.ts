@@ -54,7 +54,7 @@ describe('vector store writes', () => {
     });
     // addDocuments -> addVectors is one operation.
     expect(h.finishedSpans()).toHaveLength(1);
-    expect(span.events.map((e) => e.name)).toEqual([s.EVENT_VECTOR_INSERT]);
+    expect(h.eventsOf(span).map((e) => e.name)).toEqual([s.EVENT_VECTOR_INSERT]);
   });
 
   it('records an add with ids written before as an update', async () => {
@@ -68,7 +68,7 @@ describe('vector store writes', () => {
     await store.addDocuments([new Document({ pageContent: 'Elves sail west.' })], { ids: ['x2'] });
     const span = h.spanNamed('update lore-b');
     expect(span.attributes[s.ATTR_DB_OPERATION_NAME]).toBe('update');
-    expect(span.events.map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
+    expect(h.eventsOf(span).map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
     const after = sumOf(await h.metric(s.METRIC_VECTOR_STORE_OPERATIONS), {
       operation: 'update',
       status: 'success',
@@ -83,7 +83,7 @@ describe('vector store writes', () => {
     h.reset();
     await store.addDocuments([new Document({ pageContent: 'Moths under the keep.', id: 'moths' })]);
     const span = h.spanNamed('update lore-b2');
-    expect(span.events.map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
+    expect(h.eventsOf(span).map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
   });
 
   it('records addVectors called directly', async () => {

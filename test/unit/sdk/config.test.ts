@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       llmMetrics: true,
       captureMessageContent: false,
       emitEvents: true,
+      spanEvents: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(warnings).toEqual([]);
@@ -113,9 +114,24 @@ describe('loadConfig', () => {
       contentMaxLength: 64,
       sessionWindowMs: 60000,
       emitEvents: false,
+      spanEvents: true,
       captureMessageContent: true,
     });
     expect(warnings).toEqual([]);
+  });
+
+  it('records span events only when asked or when the events are not log records', () => {
+    expect(loadConfig({}, {}).spanEvents).toBe(false);
+    expect(loadConfig({}, { LORECHAT_OTEL_SPAN_EVENTS: 'true' })).toMatchObject({
+      emitEvents: true,
+      spanEvents: true,
+    });
+    expect(
+      loadConfig({}, { LORECHAT_OTEL_EVENTS: 'false', LORECHAT_OTEL_SPAN_EVENTS: 'false' }),
+    ).toMatchObject({ emitEvents: false, spanEvents: false });
+    expect(
+      loadConfig({ spanEvents: true }, { LORECHAT_OTEL_SPAN_EVENTS: 'false' }).spanEvents,
+    ).toBe(true);
   });
 
   it('warns about bad values, naming variable and expectation, and keeps the defaults', () => {
