@@ -13,6 +13,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import { resolve } from 'node:path';
+import { EVENT_MIN_SEVERITIES, type EventMinSeverity } from './instrumentations/types.js';
 
 /** How telemetry leaves the process. */
 export type TelemetryMode = 'auto' | 'otlp' | 'embedded';
@@ -112,6 +113,12 @@ export interface LoreChatOtelConfig {
    */
   readonly spanEvents: boolean;
   /**
+   * Least severe event emitted as a log record (`LORECHAT_OTEL_EVENTS_MIN_SEVERITY`):
+   * `debug` (every event), `info` (without the per-node events), `warn`, `error`.
+   * @default 'debug'
+   */
+  readonly eventsMinSeverity: EventMinSeverity;
+  /**
    * Spans the OTLP batch span processor holds while the Collector is unreachable, before it
    * drops new ones: `OTEL_BSP_MAX_QUEUE_SIZE`, else this default (the SDK's own default,
    * 2,048, is under 4 s of a 50-turns/s app). Measured about 1.6 KB of heap per span.
@@ -146,6 +153,7 @@ export const ENV_VARS = {
   LORECHAT_OTEL_SESSION_WINDOW_MS: 'active-session window',
   LORECHAT_OTEL_EVENTS: 'plan events as log records',
   LORECHAT_OTEL_SPAN_EVENTS: 'plan events as span events too',
+  LORECHAT_OTEL_EVENTS_MIN_SEVERITY: 'least severe event exported as a log record',
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'capture prompts, answers, documents',
   OTEL_BSP_MAX_QUEUE_SIZE: 'spans buffered for OTLP export (default 16384 here)',
   OTEL_BLRP_MAX_QUEUE_SIZE: 'log records buffered for OTLP export (default 32768 here)',
@@ -166,6 +174,7 @@ export const DEFAULTS = {
   contentMaxLength: 1024,
   sessionWindowMs: 15 * 60 * 1000,
   emitEvents: true,
+  eventsMinSeverity: 'debug' as EventMinSeverity,
   // ~25 s of a 50-turns/s app (12 spans, 28 log records a turn) without the Collector; at
   // most ~26 MB of spans + ~20 MB of log records (README, Configuration).
   spanQueueSize: 16_384,
@@ -311,6 +320,11 @@ export function loadConfig(
     emitEvents,
     spanEvents:
       options.spanEvents ?? readEnv(env, 'LORECHAT_OTEL_SPAN_EVENTS', parseBoolean) ?? !emitEvents,
+    eventsMinSeverity: pick(
+      'eventsMinSeverity',
+      'LORECHAT_OTEL_EVENTS_MIN_SEVERITY',
+      parseOneOf(EVENT_MIN_SEVERITIES),
+    ),
     // The standard variables win over our larger defaults (the SDK's would be 2,048).
     spanQueueSize: pick(
       'spanQueueSize',

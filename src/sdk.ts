@@ -100,6 +100,7 @@ export function buildLoreChatSdk(
         sessionWindowMs: config.sessionWindowMs,
         emitEvents: config.emitEvents,
         spanEvents: config.spanEvents,
+        eventsMinSeverity: config.eventsMinSeverity,
         ...(options.redact ? { redact: options.redact } : {}),
       })),
   ];

@@ -39,7 +39,20 @@ export interface LoreChatSharedConfig extends InstrumentationConfig {
    * @default !emitEvents
    */
   spanEvents?: boolean;
+  /**
+   * Least severe event emitted as a log record: `debug` emits every event, `info` leaves
+   * out the per-node `graph.node.enter`, `graph.node.exit` and `graph.state.update` (the
+   * node spans and `graph.node.duration` still record every node), `warn`/`error` keep
+   * only failures. The SDK's own logger configuration (`Logger.enabled`) applies as well.
+   * Env: `LORECHAT_OTEL_EVENTS_MIN_SEVERITY`.
+   * @default 'debug'
+   */
+  eventsMinSeverity?: EventMinSeverity;
 }
+
+/** Values of {@link LoreChatSharedConfig.eventsMinSeverity}. */
+export type EventMinSeverity = 'debug' | 'info' | 'warn' | 'error';
+export const EVENT_MIN_SEVERITIES: readonly EventMinSeverity[] = ['debug', 'info', 'warn', 'error'];
 
 /** Shared options with their defaults applied. */
 export interface ResolvedSharedConfig {
@@ -48,6 +61,7 @@ export interface ResolvedSharedConfig {
   readonly redact: ((text: string) => string) | undefined;
   readonly emitEvents: boolean;
   readonly spanEvents: boolean;
+  readonly eventsMinSeverity: EventMinSeverity;
 }
 
 export const DEFAULT_CONTENT_MAX_LENGTH = 1024;

@@ -9,6 +9,7 @@ import { diag } from '@opentelemetry/api';
 
 import {
   DEFAULT_CONTENT_MAX_LENGTH,
+  EVENT_MIN_SEVERITIES,
   type LoreChatSharedConfig,
   type ResolvedSharedConfig,
 } from '../instrumentations/types.js';
@@ -28,12 +29,20 @@ export function resolveSharedConfig(
   }
   const redact = typeof config?.redact === 'function' ? config.redact : undefined;
   const emitEvents = config?.emitEvents !== false;
+  let eventsMinSeverity = config?.eventsMinSeverity ?? 'debug';
+  if (!EVENT_MIN_SEVERITIES.includes(eventsMinSeverity)) {
+    diag.warn(
+      `lorechat: eventsMinSeverity must be one of ${EVENT_MIN_SEVERITIES.join(', ')}, got ${String(eventsMinSeverity)}; using debug`,
+    );
+    eventsMinSeverity = 'debug';
+  }
   return Object.freeze({
     captureMessageContent: config?.captureMessageContent === true,
     contentMaxLength: maxLength,
     redact,
     emitEvents,
     spanEvents: config?.spanEvents ?? !emitEvents,
+    eventsMinSeverity,
   });
 }
 

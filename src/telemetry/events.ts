@@ -7,6 +7,7 @@
 import {
   type AnyValue,
   type Attributes,
+  type Context,
   context as otelContext,
   diag,
   type Logger,
@@ -23,6 +24,7 @@ import {
   EVENTS,
   type EventSeverity,
 } from '../catalogue/index.js';
+import type { EventMinSeverity } from '../instrumentations/types.js';
 import { errorMessage, errorType } from './errors.js';
 
 const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
@@ -30,6 +32,14 @@ const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
   INFO: SeverityNumber.INFO,
   WARN: SeverityNumber.WARN,
   ERROR: SeverityNumber.ERROR,
+};
+
+/** The severity number of each `eventsMinSeverity` value. */
+export const MIN_SEVERITY_NUMBER: Record<EventMinSeverity, SeverityNumber> = {
+  debug: SeverityNumber.DEBUG,
+  info: SeverityNumber.INFO,
+  warn: SeverityNumber.WARN,
+  error: SeverityNumber.ERROR,
 };
 
 /** Catalogue definitions by name, looked up once per event instead of searched. */
@@ -55,6 +65,8 @@ export interface EventSink {
   readonly emitLogs: boolean;
   /** Record the event as a span event on the operation's span. */
   readonly spanEvents: boolean;
+  /** Log records of events less severe than this are not emitted. */
+  readonly minSeverity: SeverityNumber;
 }
 
 /** Builds the attributes of an event (EventContext + event-specific ones). */
@@ -90,6 +102,19 @@ function attributesOf(
   return attrs;
 }
 
+/** `Logger.enabled()`; loggers from before the API had it take every record. */
+function loggerEnabled(
+  logger: Logger,
+  severityNumber: SeverityNumber,
+  eventName: string,
+  context: Context,
+): boolean {
+  const enabled = (logger as Partial<Logger>).enabled;
+  return typeof enabled === 'function'
+    ? enabled.call(logger, { severityNumber, eventName, context })
+    : true;
+}
+
 /**
  * Emits the log record (when logs are on) and records `name` on `span` (when span events
  * are on). Nothing is built when neither would record it.
@@ -118,13 +143,22 @@ function emitEventUnguarded(
   extra: Attributes,
   bodyExtra: Record<string, AnyValue>,
 ): void {
-  if (!sink.emitLogs && !(sink.spanEvents && span?.isRecording())) return;
   const def = definitionOf(name);
+  const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
+  const severityNumber = SEVERITY_NUMBER[severity];
+  const logContext = span ? trace.setSpan(otelContext.active(), span) : otelContext.active();
+  // Nothing is built for a record nobody takes: the SDK's Logger.enabled() answers for its
+  // logger configuration and processors.
+  const log =
+    sink.emitLogs &&
+    severityNumber >= sink.minSeverity &&
+    loggerEnabled(sink.logger, severityNumber, name, logContext);
+  const spanEvent = sink.spanEvents && span !== undefined && span.isRecording();
+  if (!log && !spanEvent) return;
   const attributes = attributesOf(def, ctx, extra);
   const now = Date.now();
-  if (sink.spanEvents) span?.addEvent(name, attributes, now);
-  if (!sink.emitLogs) return;
-  const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
+  if (spanEvent) span.addEvent(name, attributes, now);
+  if (!log) return;
   const eventContext: Record<string, AnyValue> = {
     thread_id: ctx.threadId ?? null,
     request_id: ctx.requestId ?? null,
@@ -140,10 +174,10 @@ function emitEventUnguarded(
   sink.logger.emit({
     eventName: name,
     timestamp: now,
-    severityNumber: SEVERITY_NUMBER[severity],
+    severityNumber,
     severityText: severity,
     body: { event: name, context: eventContext, ...bodyExtra },
     attributes,
-    context: span ? trace.setSpan(otelContext.active(), span) : otelContext.active(),
+    context: logContext,
   });
 }

@@ -39,7 +39,7 @@ import {
   safeStringify,
 } from '../../telemetry/content.js';
 import { errorType, isGraphControlFlow, toException } from '../../telemetry/errors.js';
-import { emitEvent, type EventSink } from '../../telemetry/events.js';
+import { emitEvent, type EventSink, MIN_SEVERITY_NUMBER } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
   createHistogramFromCatalogue,
@@ -689,6 +689,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       logger: this.logger,
       emitLogs: this._shared.emitEvents,
       spanEvents: this._shared.spanEvents,
+      minSeverity: MIN_SEVERITY_NUMBER[this._shared.eventsMinSeverity],
     };
   }
 }

@@ -309,6 +309,57 @@ describe('graph runs and nodes', () => {
     );
   });
 
+  it('leaves out events below eventsMinSeverity; failures (ERROR) always pass', async () => {
+    for (const i of [graphInst, chatInst, vectorInst]) i.setConfig({ eventsMinSeverity: 'info' });
+    await runTurn();
+    const names = h.logRecords().map((r) => r.eventName);
+    expect(names).toContain(s.EVENT_CHAT_COMPLETE);
+    expect(names.filter((n) => n?.startsWith('graph.'))).toEqual([]);
+    // The node spans and their metric are unaffected.
+    expect(h.spanNamed('invoke_node combine').attributes[s.ATTR_LORECHAT_NODE_NAME]).toBe(
+      'combine',
+    );
+
+    for (const i of [graphInst, chatInst, vectorInst]) i.setConfig({ eventsMinSeverity: 'error' });
+    const store = await loreStore();
+    const graph = buildLoreGraph({ model: new TestChatModel(), store, failIn: 'combine' });
+    h.reset();
+    await expect(
+      graph.invoke({ question: 'q' }, { configurable: { thread_id: 't-min-severity' } }),
+    ).rejects.toThrow('combine failed');
+    await graphInst.whenIdle();
+    const records = h.logRecords();
+    expect(records.map((r) => r.eventName).sort()).toEqual([
+      s.EVENT_CHAT_COMPLETE,
+      s.EVENT_GRAPH_NODE_EXIT,
+    ]);
+    expect(records.every((r) => r.severityNumber === SeverityNumber.ERROR)).toBe(true);
+  });
+
+  it("asks the SDK's Logger.enabled() and builds no record it would drop", async () => {
+    const asked: Array<{ eventName?: string; severityNumber?: SeverityNumber }> = [];
+    const emitted: string[] = [];
+    graphInst.setLoggerProvider({
+      getLogger: () => ({
+        enabled: (o?: { eventName?: string; severityNumber?: SeverityNumber }) => {
+          asked.push({ eventName: o?.eventName, severityNumber: o?.severityNumber });
+          return (o?.severityNumber ?? SeverityNumber.UNSPECIFIED) >= SeverityNumber.INFO;
+        },
+        emit: (r: { eventName?: string }) => {
+          emitted.push(r.eventName ?? '');
+        },
+      }),
+    });
+    try {
+      await runTurn();
+    } finally {
+      h.attach(graphInst);
+    }
+    expect(asked.map((a) => a.eventName)).toContain(s.EVENT_GRAPH_NODE_ENTER);
+    expect(emitted).toContain(s.EVENT_CHAT_COMPLETE);
+    expect(emitted.filter((n) => n.startsWith('graph.'))).toEqual([]);
+  });
+
   it('does not emit log records with emitEvents off; the events become span events', async () => {
     graphInst.setConfig({ emitEvents: false });
     await runTurn();

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       captureMessageContent: false,
       emitEvents: true,
       spanEvents: false,
+      eventsMinSeverity: 'debug',
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(warnings).toEqual([]);
@@ -97,6 +98,7 @@ describe('loadConfig', () => {
         LORECHAT_OTEL_CONTENT_MAX_LENGTH: '64',
         LORECHAT_OTEL_SESSION_WINDOW_MS: '60000',
         LORECHAT_OTEL_EVENTS: 'false',
+        LORECHAT_OTEL_EVENTS_MIN_SEVERITY: 'INFO',
         OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'TRUE',
       },
     );
@@ -115,6 +117,7 @@ describe('loadConfig', () => {
       sessionWindowMs: 60000,
       emitEvents: false,
       spanEvents: true,
+      eventsMinSeverity: 'info',
       captureMessageContent: true,
     });
     expect(warnings).toEqual([]);
@@ -143,16 +146,21 @@ describe('loadConfig', () => {
         LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS: '-5',
         LORECHAT_OTEL_SUMMARY: 'maybe',
         LORECHAT_OTEL_CONTENT_MAX_LENGTH: '12abc',
+        LORECHAT_OTEL_EVENTS_MIN_SEVERITY: 'verbose',
       },
     );
     expect(c).toMatchObject({
+      eventsMinSeverity: 'debug',
       requestedMode: 'auto',
       prometheusPort: 9464,
       shutdownTimeoutMs: 5000,
       summary: true,
       contentMaxLength: DEFAULTS.contentMaxLength,
     });
-    expect(warnings).toHaveLength(5);
+    expect(warnings).toHaveLength(6);
+    expect(warnings.join('\n')).toMatch(
+      /LORECHAT_OTEL_EVENTS_MIN_SEVERITY="verbose".*one of debug, info, warn, error/,
+    );
     expect(warnings[0]).toMatch(/LORECHAT_OTEL_MODE="cloud".*one of auto, otlp, embedded/);
     expect(warnings.join('\n')).toMatch(
       /LORECHAT_OTEL_PROMETHEUS_PORT="70000".*integer from 0 to 65535/,
