@@ -4,18 +4,20 @@
  *   side-by-side   overhead against uninstrumented and the other LangChain instrumentations
  *   memory         RSS and heap over a long run (100,000 turns by default)
  *   load           throughput, drops and cardinality through the HTTP API and the real pipeline
+ *   attribution    ours with one part switched off at a time: what each part costs
  *   profile        CPU profiles of the instant workload, uninstrumented vs ours, diffed by package
  *   render         BENCHMARKS.md tables from bench/results/*.json
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attributionCommand } from './attribution.js';
 import { loadCommand } from './load.js';
 import { memoryCommand } from './memory.js';
 import { profileCommand } from './profile.js';
 import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|memory|load|profile|render> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -24,6 +26,9 @@ async function main(): Promise<number> {
   switch (command) {
     case 'side-by-side':
       await sideBySideCommand(rest, root);
+      return 0;
+    case 'attribution':
+      await attributionCommand(rest, root);
       return 0;
     case 'render':
       await renderCommand(root);

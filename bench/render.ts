@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AttributionReport } from './attribution.js';
 import type { Machine } from './lib/machine.js';
 import { writeFormatted } from './lib/write.js';
 import type { LoadReport } from './load.js';
@@ -86,6 +87,26 @@ export function renderSideBySide(r: SideBySideReport): string {
   return [renderMachine(r.machine, r.date, r.command), '', ...r.workloads.map(renderWorkload)].join(
     '\n\n',
   );
+}
+
+export function renderAttribution(r: AttributionReport): string {
+  return [
+    renderMachine(r.machine, r.date, r.command),
+    '',
+    `Instant workload, ${r.turns} measured turns after ${r.warmup} warm-up turns, median of ${r.rounds} ` +
+      `interleaved rounds; uninstrumented: ${fmt(r.uninstrumentedCpuPerTurnUs, 0)} µs CPU per turn. ` +
+      'Each row is lorechat-otel with one part switched off (or on); "vs defaults" is what that ' +
+      'part costs (negative: switching it off saves that much).',
+    '',
+    '| lorechat-otel with | CPU/turn (µs) | Added CPU/turn (µs, %) | vs defaults (µs) | Spans/turn | Log records/turn | Dropped | Errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map(
+      (row) =>
+        `| ${row.label} | ${fmt(row.cpuPerTurnUs, 0)} | ${signed(row.addedUs, 0)} (${signed(row.addedPct)} %) | ` +
+        `${signed(row.vsDefaultsUs, 0)} | ${fmt(row.spansPerTurn, 1)} | ${fmt(row.logRecordsPerTurn, 1)} | ` +
+        `${row.dropped.spans + row.dropped.logRecords} | ${row.errors} |`,
+    ),
+  ].join('\n');
 }
 
 export function renderMemory(r: MemoryReport): string {
@@ -213,14 +234,21 @@ const SECTIONS: ReadonlyArray<{
     render: (j) => renderSideBySide(j as SideBySideReport),
   },
   {
-    section: 'side-by-side-no-events',
-    files: ['side-by-side-no-events'],
-    render: (j) => renderSideBySide(j as SideBySideReport),
+    section: 'attribution',
+    files: ['attribution'],
+    render: (j) => renderAttribution(j as AttributionReport),
   },
   { section: 'memory', files: ['memory'], render: (j) => renderMemory(j as MemoryReport) },
   // The full 100,000-thread run when there is one, else the default output.
   { section: 'load', files: ['load-100k', 'load'], render: (j) => renderLoad(j as LoadReport) },
   { section: 'profile', files: ['profile'], render: (j) => renderProfile(j as ProfileReport) },
+  // The second round of CPU work (event records): before, after, and after with the
+  // per-node events left out.
+  ...(['perf2-before', 'perf2-after', 'perf2-after-info'] as const).map((name) => ({
+    section: `${name}-side-by-side`,
+    files: [`${name}-side-by-side`],
+    render: (j: unknown) => renderSideBySide(j as SideBySideReport),
+  })),
   // The instrumentation's CPU work: the same runs before and after it.
   ...(['before', 'after'] as const).flatMap((when) => [
     {

@@ -18,7 +18,13 @@ import { producedBy, sdkQueueDrops, type Produced } from './lib/produced.js';
 import { parseWorkloadOutput, type WorkloadResult } from './lib/protocol.js';
 import { median, round } from './lib/stats.js';
 import { writeJson } from './lib/write.js';
-import { parseVariantList, variant, VARIANT_NAMES, type VariantName } from './lib/variants.js';
+import {
+  parseVariantList,
+  variant,
+  VARIANT_NAMES,
+  type Variant,
+  type VariantName,
+} from './lib/variants.js';
 
 export const WORKLOADS = {
   /** The graph itself: the offline model answers at once, one conversation at a time. */
@@ -178,12 +184,70 @@ export function evaluateTargets(variants: readonly VariantSummary[]): Targets {
   };
 }
 
+/** One workload child of one variant, exporting to `receiver`: what it measured and delivered. */
+export async function runWorkloadRound(o: {
+  readonly root: string;
+  readonly receiver: OtlpReceiver;
+  readonly variant: Variant;
+  readonly workload: { readonly latencyMs: number; readonly concurrency: number };
+  readonly turns: number;
+  readonly warmup: number;
+  readonly nodeArgs?: readonly string[] | undefined;
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  readonly childTimeoutMs?: number | undefined;
+  /** For error messages, e.g. `lorechat-otel (instant, round 2)`. */
+  readonly what: string;
+}): Promise<Omit<RoundResult, 'round'>> {
+  const v = o.variant;
+  o.receiver.clear();
+  const args = [
+    '--expose-gc',
+    ...(o.nodeArgs ?? []),
+    ...(v.preload ? ['--import', v.preload] : []),
+    join(o.root, 'dist', 'bench', 'workload.js'),
+    '--turns',
+    String(o.turns),
+    '--warmup',
+    String(o.warmup),
+    '--latency-ms',
+    String(o.workload.latencyMs),
+    '--concurrency',
+    String(o.workload.concurrency),
+    ...v.workloadArgs,
+  ];
+  const env = cleanEnv({
+    OTEL_SERVICE_NAME: `bench-${v.name}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: o.receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_LOG_LEVEL: 'warn',
+    ...o.env,
+  });
+  const out = await runChild(args, env, o.childTimeoutMs ?? 600_000);
+  if (out.code !== 0) {
+    throw new Error(`${o.what} exited with ${out.code ?? out.signal}:\n${out.stderr.slice(-4000)}`);
+  }
+  const result = parseWorkloadOutput(out.stdout);
+  const produced = producedBy(o.receiver, o.turns + o.warmup);
+  const diagDrops = droppedFromDiag(out.stderr);
+  const queueDrops = sdkQueueDrops(o.receiver);
+  return {
+    result,
+    produced,
+    dropped: {
+      spans: Math.max(diagDrops.spans, queueDrops.spans),
+      logRecords: Math.max(diagDrops.logRecords, queueDrops.logRecords),
+    },
+  };
+}
+
 /** Runs the whole comparison; the receiver lives in this process. */
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideReport> {
   const log = o.log ?? (() => undefined);
   const m = machine();
   const receiver = await OtlpReceiver.start();
-  const workloadJs = join(o.root, 'dist', 'bench', 'workload.js');
   const reports: WorkloadReport[] = [];
   try {
     for (const w of o.workloads) {
@@ -194,46 +258,18 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRep
         for (const name of o.variants) {
           const v = variant(name, o.root);
           labels.set(name, v.label);
-          receiver.clear();
-          const args = [
-            '--expose-gc',
-            ...(o.nodeArgs ?? []),
-            ...(v.preload ? ['--import', v.preload] : []),
-            workloadJs,
-            '--turns',
-            String(o.turns),
-            '--warmup',
-            String(o.warmup),
-            '--latency-ms',
-            String(spec.latencyMs),
-            '--concurrency',
-            String(spec.concurrency),
-            ...v.workloadArgs,
-          ];
-          const env = cleanEnv({
-            OTEL_SERVICE_NAME: `bench-${name}`,
-            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-            OTEL_TRACES_EXPORTER: 'otlp',
-            OTEL_METRICS_EXPORTER: 'otlp',
-            OTEL_LOGS_EXPORTER: 'otlp',
-            OTEL_LOG_LEVEL: 'warn',
-            ...o.env,
+          const { result, produced, dropped } = await runWorkloadRound({
+            root: o.root,
+            receiver,
+            variant: v,
+            workload: spec,
+            turns: o.turns,
+            warmup: o.warmup,
+            nodeArgs: o.nodeArgs,
+            env: o.env,
+            childTimeoutMs: o.childTimeoutMs,
+            what: `${name} (${w}, round ${r})`,
           });
-          const out = await runChild(args, env, o.childTimeoutMs ?? 600_000);
-          if (out.code !== 0) {
-            throw new Error(
-              `${name} (${w}, round ${r}) exited with ${out.code ?? out.signal}:\n${out.stderr.slice(-4000)}`,
-            );
-          }
-          const result = parseWorkloadOutput(out.stdout);
-          const produced = producedBy(receiver, o.turns + o.warmup);
-          const diagDrops = droppedFromDiag(out.stderr);
-          const queueDrops = sdkQueueDrops(receiver);
-          const dropped = {
-            spans: Math.max(diagDrops.spans, queueDrops.spans),
-            logRecords: Math.max(diagDrops.logRecords, queueDrops.logRecords),
-          };
           rounds.get(name)!.push({ round: r, result, produced, dropped });
           log(
             `${w} r${r} ${name.padEnd(14)} cpu/turn ${(result.cpuUs / result.turns).toFixed(0).padStart(7)} µs  ` +

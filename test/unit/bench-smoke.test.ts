@@ -3,16 +3,18 @@
  * the side-by-side comparison for three variants x 2 rounds x a few turns against the
  * in-process OTLP receiver, and checks that every variant ran its turns, that the instrumented
  * ones delivered their telemetry and the uninstrumented one none, and that the report and its
- * rendering carry every field. Also pins the pure parts (growth, targets, sections).
+ * rendering carry every field; runs the attribution once and checks that each configuration
+ * switches exactly the part it names. Also pins the pure parts (growth, targets, sections).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type AttributionReport, CONFIGURATIONS, runAttribution } from '../../bench/attribution.js';
 import { memoryGrowth } from '../../bench/memory.js';
 import { isWorkloadResult } from '../../bench/lib/protocol.js';
 import { median, percentile, slope } from '../../bench/lib/stats.js';
-import { renderSideBySide, replaceSection } from '../../bench/render.js';
+import { renderAttribution, renderSideBySide, replaceSection } from '../../bench/render.js';
 import {
   evaluateTargets,
   runSideBySide,
@@ -30,22 +32,25 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'register.js'))) {
+    throw new Error('dist/register.js is missing: run `npm run build` first (npm test does)');
+  }
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'),
+      '--config',
+      'bench/tsup.config.ts',
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
+}, 120_000);
+
 describe('bench smoke run', () => {
   let report: SideBySideReport;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'register.js'))) {
-      throw new Error('dist/register.js is missing: run `npm run build` first (npm test does)');
-    }
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'),
-        '--config',
-        'bench/tsup.config.ts',
-      ],
-      { cwd: ROOT, stdio: 'pipe' },
-    );
     report = await runSideBySide({
       root: ROOT,
       workloads: ['instant'],
@@ -116,6 +121,54 @@ describe('bench smoke run', () => {
       expect(md.split('\n').filter((l) => l.startsWith(`| ${v.label} |`))).toHaveLength(2);
     }
     expect(md).toMatch(/Targets \(ours\): added CPU per turn -?[\d.]+ %/);
+  });
+});
+
+describe('attribution smoke run', () => {
+  let report: AttributionReport;
+
+  beforeAll(async () => {
+    report = await runAttribution({ root: ROOT, rounds: 1, turns: 6, warmup: 3, command: 'smoke' });
+  }, 300_000);
+
+  const row = (label: string) => {
+    const r = report.rows.find((x) => x.label === label);
+    if (!r) throw new Error(`no row ${label}`);
+    return r;
+  };
+
+  it('runs every configuration, error-free, each against the same uninstrumented run', () => {
+    expect(report.rows.map((r) => r.label)).toEqual(CONFIGURATIONS.map((c) => c.label));
+    expect(report.uninstrumentedCpuPerTurnUs).toBeGreaterThan(0);
+    for (const r of report.rows) {
+      expect(r.errors).toBe(0);
+      expect(r.dropped).toEqual({ spans: 0, logRecords: 0 });
+      expect(r.cpuPerTurnUs).toBeCloseTo(report.uninstrumentedCpuPerTurnUs + r.addedUs, 0);
+    }
+    expect(row('defaults').vsDefaultsUs).toBe(0);
+  });
+
+  it('switches exactly the part each configuration names', () => {
+    const defaults = row('defaults');
+    expect(defaults.spansPerTurn).toBeGreaterThan(4);
+    expect(defaults.logRecordsPerTurn).toBeGreaterThan(10);
+    expect(row('span export off').spansPerTurn).toBe(0);
+    expect(row('span export off').logRecordsPerTurn).toBe(defaults.logRecordsPerTurn);
+    expect(row('log record export off').logRecordsPerTurn).toBe(0);
+    expect(row('log record export off').spansPerTurn).toBe(defaults.spansPerTurn);
+    const wrappers = row('nothing exported (the wrappers alone)');
+    expect(wrappers.spansPerTurn + wrappers.logRecordsPerTurn).toBe(0);
+    const info = row('per-node events off (events min severity info)');
+    expect(info.logRecordsPerTurn).toBeGreaterThan(0);
+    expect(info.logRecordsPerTurn).toBeLessThan(defaults.logRecordsPerTurn);
+    expect(row('span event twins on').logRecordsPerTurn).toBe(defaults.logRecordsPerTurn);
+  });
+
+  it('renders one row per configuration', () => {
+    const md = renderAttribution(report);
+    for (const r of report.rows) {
+      expect(md.split('\n').filter((l) => l.startsWith(`| ${r.label} |`))).toHaveLength(1);
+    }
   });
 });
 
