@@ -14,7 +14,7 @@ import { finishLoad, machine, type Machine } from './lib/machine.js';
 import { median, round } from './lib/stats.js';
 import { variant } from './lib/variants.js';
 import { writeJson } from './lib/write.js';
-import { type RoundResult, runWorkloadRound, WORKLOADS } from './side-by-side.js';
+import { int, type RoundResult, runWorkloadRound, WORKLOADS } from './side-by-side.js';
 
 /** The configurations compared, each ours with this extra environment. */
 export const CONFIGURATIONS: ReadonlyArray<{
@@ -148,13 +148,6 @@ export async function runAttribution(o: {
     uninstrumentedCpuPerTurnUs: round(base, 1),
     rows,
   };
-}
-
-function int(name: string, raw: string, min: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min)
-    throw new Error(`--${name} must be an integer >= ${min}, got ${raw}`);
-  return v;
 }
 
 /** `bench attribution [options]`. */

@@ -302,7 +302,8 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRep
   };
 }
 
-function int(name: string, raw: string, min: number): number {
+/** An integer command-line option of at least `min`, or a clear error naming it. */
+export function int(name: string, raw: string, min: number): number {
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min)
     throw new Error(`--${name} must be an integer >= ${min}, got ${raw}`);
