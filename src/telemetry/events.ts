@@ -24,7 +24,7 @@ import {
   EVENTS,
   type EventSeverity,
 } from '../catalogue/index.js';
-import type { EventMinSeverity } from '../instrumentations/types.js';
+import type { EventMinSeverity, ResolvedSharedConfig } from '../instrumentations/types.js';
 import { errorMessage, errorType } from './errors.js';
 
 const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
@@ -35,7 +35,7 @@ const SEVERITY_NUMBER: Record<EventSeverity, SeverityNumber> = {
 };
 
 /** The severity number of each `eventsMinSeverity` value. */
-export const MIN_SEVERITY_NUMBER: Record<EventMinSeverity, SeverityNumber> = {
+const MIN_SEVERITY_NUMBER: Record<EventMinSeverity, SeverityNumber> = {
   debug: SeverityNumber.DEBUG,
   info: SeverityNumber.INFO,
   warn: SeverityNumber.WARN,
@@ -67,6 +67,16 @@ export interface EventSink {
   readonly spanEvents: boolean;
   /** Log records of events less severe than this are not emitted. */
   readonly minSeverity: SeverityNumber;
+}
+
+/** Where an instrumentation's events go, from its logger and its resolved shared options. */
+export function eventSink(logger: Logger, shared: ResolvedSharedConfig): EventSink {
+  return {
+    logger,
+    emitLogs: shared.emitEvents,
+    spanEvents: shared.spanEvents,
+    minSeverity: MIN_SEVERITY_NUMBER[shared.eventsMinSeverity],
+  };
 }
 
 /** Builds the attributes of an event (EventContext + event-specific ones). */
@@ -146,13 +156,16 @@ function emitEventUnguarded(
   const def = definitionOf(name);
   const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
   const severityNumber = SEVERITY_NUMBER[severity];
-  const logContext = span ? trace.setSpan(otelContext.active(), span) : otelContext.active();
   // Nothing is built for a record nobody takes: the SDK's Logger.enabled() answers for its
   // logger configuration and processors.
+  const logContext =
+    sink.emitLogs && severityNumber >= sink.minSeverity
+      ? span
+        ? trace.setSpan(otelContext.active(), span)
+        : otelContext.active()
+      : undefined;
   const log =
-    sink.emitLogs &&
-    severityNumber >= sink.minSeverity &&
-    loggerEnabled(sink.logger, severityNumber, name, logContext);
+    logContext !== undefined && loggerEnabled(sink.logger, severityNumber, name, logContext);
   const spanEvent = sink.spanEvents && span !== undefined && span.isRecording();
   if (!log && !spanEvent) return;
   const attributes = attributesOf(def, ctx, extra);

@@ -26,7 +26,7 @@ import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
 import { errorMessage, errorType, toException } from '../../telemetry/errors.js';
-import { emitEvent, type EventSink, MIN_SEVERITY_NUMBER } from '../../telemetry/events.js';
+import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
   createHistogramFromCatalogue,
@@ -428,12 +428,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   }
 
   private sink(): EventSink {
-    return {
-      logger: this.logger,
-      emitLogs: this._shared.emitEvents,
-      spanEvents: this._shared.spanEvents,
-      minSeverity: MIN_SEVERITY_NUMBER[this._shared.eventsMinSeverity],
-    };
+    return eventSink(this.logger, this._shared);
   }
 }
 

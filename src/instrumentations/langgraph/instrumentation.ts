@@ -39,7 +39,7 @@ import {
   safeStringify,
 } from '../../telemetry/content.js';
 import { errorType, isGraphControlFlow, toException } from '../../telemetry/errors.js';
-import { emitEvent, type EventSink, MIN_SEVERITY_NUMBER } from '../../telemetry/events.js';
+import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
   createHistogramFromCatalogue,
@@ -685,12 +685,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   }
 
   private sink(): EventSink {
-    return {
-      logger: this.logger,
-      emitLogs: this._shared.emitEvents,
-      spanEvents: this._shared.spanEvents,
-      minSeverity: MIN_SEVERITY_NUMBER[this._shared.eventsMinSeverity],
-    };
+    return eventSink(this.logger, this._shared);
   }
 }
 
