@@ -11,7 +11,8 @@
  * - `StateGraph.prototype.compile`: the compiled graph's `nodes[name].bound` (public
  *   fields) are replaced by a thin proxy (`Object.create(bound)`) whose `invoke` wraps the
  *   node's execution. The user's runnable is never mutated, and the proxy only records
- *   when LangGraph's own task metadata (`langgraph_node`) names the node.
+ *   when LangGraph's own task metadata (`langgraph_node`) names the node. A graph compiled
+ *   before the instrumentation was enabled gets the same proxies when it first runs.
  * No callback handler is added or replaced: user handlers see exactly the same events.
  */
 import { randomUUID } from 'node:crypto';
@@ -91,6 +92,9 @@ interface StoredCheckpoint {
   readonly bytes: Promise<number | undefined>;
   readonly state: unknown;
 }
+
+/** Graphs whose nodes were checked for proxies when they first ran. */
+const SEEN_GRAPHS = new WeakSet<object>();
 
 /** Checkpointers whose `put` is observed (each once, whatever graph uses it). */
 const OBSERVED_CHECKPOINTERS = new WeakSet<object>();
@@ -235,7 +239,9 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     args: Parameters<StreamFn>,
   ): Promise<object> {
     const [input, options] = args;
-    if (!this.isEnabled() || getTurn() !== undefined) return original.apply(graph, args);
+    if (!this.isEnabled()) return original.apply(graph, args);
+    this.instrumentNodesOnce(graph);
+    if (getTurn() !== undefined) return original.apply(graph, args);
     let turn: TurnRecord;
     try {
       turn = this.startTurn(graph, input, options);
@@ -532,6 +538,20 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       afterCompile(compiled);
       return compiled;
     };
+  }
+
+  /**
+   * Node spans for graphs compiled before the instrumentation was enabled (or loaded through
+   * a path `compile` was not patched on): their nodes are proxied when they first run.
+   */
+  private instrumentNodesOnce(graph: PregelLike): void {
+    if (SEEN_GRAPHS.has(graph)) return;
+    SEEN_GRAPHS.add(graph);
+    try {
+      this.instrumentNodes(graph);
+    } catch (err) {
+      this._diag.error('failed to instrument graph nodes', err);
+    }
   }
 
   private instrumentNodes(compiled: PregelLike): void {

@@ -130,6 +130,28 @@ describe('graph runs and nodes', () => {
     expect(update.attributes?.[s.ATTR_LORECHAT_STATE_VALUES]).toBeUndefined();
   });
 
+  it('traces the nodes of a graph compiled before the instrumentation was enabled', async () => {
+    uninstrument();
+    const store = await loreStore();
+    const early = buildLoreGraph({ model: new TestChatModel(), store, subqueries: 1 });
+    instrument();
+    h.reset();
+    await early.invoke(
+      { question: 'Where does the dragon sleep?' },
+      { configurable: { thread_id: 'early' } },
+    );
+    await graphInst.whenIdle();
+    const wf = h.spanNamed('invoke_workflow lorechat');
+    for (const node of ['decompose', 'process', 'combine', 'respond']) {
+      expect(parentId(h.spanNamed(`invoke_node ${node}`))).toBe(wf.spanContext().spanId);
+    }
+    // A second run neither proxies twice nor loses the node spans.
+    h.reset();
+    await early.invoke({ question: 'And the elves?' }, { configurable: { thread_id: 'early' } });
+    await graphInst.whenIdle();
+    expect(h.finishedSpans().filter((sp) => sp.name === 'invoke_node combine')).toHaveLength(1);
+  });
+
   it('gives each parallel Send branch its own node span under the workflow span', async () => {
     await runTurn({ subqueries: 3 });
     const wf = h.spanNamed('invoke_workflow lorechat');
