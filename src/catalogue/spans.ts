@@ -34,7 +34,7 @@ export const SPANS = [
     name: `${s.SPAN_INVOKE_NODE} {node}`,
     kind: 'INTERNAL',
     description:
-      'One node execution, active while the node runs (spans created inside nest under it).',
+      'One node execution or functional-API task call, active while it runs (spans created inside nest under it).',
     attributes: [
       s.ATTR_LORECHAT_NODE_NAME,
       s.ATTR_LORECHAT_NODE_STEP,

@@ -185,6 +185,60 @@ describe('register with minimal fixtures', () => {
     expect(chat?.parentSpanId).toBe(reply?.spanId);
   });
 
+  it.each([
+    ['--require', './dist/register.cjs', 'test/fixtures/functional-app.cjs'],
+    ['--import', './dist/register.js', 'test/fixtures/functional-app.mjs'],
+  ])(
+    '%s traces the functional API: workflow -> entrypoint -> one span per task call',
+    async (flag, entry, app) => {
+      const run = await runNode([flag, entry, app], { env: otlpEnv('http/protobuf') });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe('result: 19\n');
+      const spans = receiver.spans();
+      const turn = spans.find((s) => s.name === 'invoke_workflow numbers');
+      const main = spans.find((s) => s.name === 'invoke_node numbers');
+      expect(turn && main, spans.map((s) => s.name).join(', ')).toBeTruthy();
+      expect(main?.parentSpanId).toBe(turn?.spanId);
+      const tasks = spans.filter(
+        (s) => s.name === 'invoke_node double' || s.name === 'invoke_node addOne',
+      );
+      expect(tasks.map((s) => s.name).sort()).toEqual([
+        'invoke_node addOne',
+        'invoke_node double',
+        'invoke_node double',
+      ]);
+      for (const t of tasks) {
+        expect(t.parentSpanId).toBe(main?.spanId);
+        expect(t.attributes['lorechat.graph.triggers']).toEqual(['__pregel_push']);
+      }
+      // A task returns a value, not a state update: enter and exit events, no state update.
+      const taskSpanIds = new Set(tasks.map((t) => t.spanId));
+      const taskEvents = receiver
+        .logRecords()
+        .filter((l) => taskSpanIds.has(l.spanId))
+        .map((l) => l.eventName)
+        .sort();
+      expect(taskEvents).toEqual([
+        ...Array<string>(3).fill('graph.node.enter'),
+        ...Array<string>(3).fill('graph.node.exit'),
+      ]);
+    },
+  );
+
+  it('records a failing task on its span and on the turn', async () => {
+    const run = await runNode(
+      ['--import', './dist/register.js', 'test/fixtures/functional-app.mjs', 'fail'],
+      { env: otlpEnv('http/protobuf') },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('error: addOne failed\n');
+    const spans = receiver.spans();
+    const failed = spans.find((s) => s.name === 'invoke_node addOne');
+    expect(failed?.status.code).toBe(2);
+    expect(failed?.attributes['error.type']).toBe('RangeError');
+    expect(spans.find((s) => s.name === 'invoke_workflow numbers')?.status.code).toBe(2);
+  });
+
   it('without the register entry the same fixture exports nothing', async () => {
     const run = await runNode(['test/fixtures/graph-app.mjs'], { env: otlpEnv('http/protobuf') });
     expect(run.code).toBe(0);

@@ -4,7 +4,7 @@
  * while the node runs so that spans created inside (LLM calls, retrievals, HTTP, user
  * spans) nest under it.
  *
- * Patch points, both public API:
+ * Patch points (the first two public API):
  * - `Pregel.prototype.stream`: every run goes through it (`invoke` and `streamEvents`
  *   call it). Runs started while a turn is active (subgraphs, graphs called from a node)
  *   do not start a second turn.
@@ -13,6 +13,11 @@
  *   node's execution. The user's runnable is never mutated, and the proxy only records
  *   when LangGraph's own task metadata (`langgraph_node`) names the node. A graph compiled
  *   before the instrumentation was enabled gets the same proxies when it first runs.
+ * - Functional API: `getRunnableForFunc` of `dist/pregel/call`, LangGraph's internal builder
+ *   of the runnable behind each `task(...)` call, whose result gets the same proxy, so every
+ *   task call is an `invoke_node {task}` span under the entrypoint's. An internal function:
+ *   a LangGraph version without it leaves tasks untraced (entrypoints are still traced, as
+ *   graph runs and nodes).
  * No callback handler is added or replaced: user handlers see exactly the same events.
  */
 import { randomUUID } from 'node:crypto';
@@ -53,6 +58,7 @@ import type { ResolvedSharedConfig } from '../types.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
 import type {
+  CallModuleLike,
   CheckpointerLike,
   CheckpointTupleLike,
   LangGraphModuleLike,
@@ -162,6 +168,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           patch: (exports) => this.patchStateGraph(exports.StateGraph),
           unpatch: (exports) => this.unpatchStateGraph(exports.StateGraph),
         },
+        {
+          path: 'dist/pregel/call',
+          patch: (exports) => this.patchTasks(exports as CallModuleLike),
+          unpatch: (exports) => this.unpatchTasks(exports as CallModuleLike),
+        },
       ]),
     ];
   }
@@ -221,6 +232,41 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   private unpatchStateGraph(StateGraph: StateGraphClass | undefined): void {
     if (StateGraph?.prototype && isWrapped(StateGraph.prototype.compile))
       this._unwrap(StateGraph.prototype, 'compile');
+  }
+
+  /**
+   * Functional API: each `task` call runs as the runnable `getRunnableForFunc` builds, with
+   * LangGraph's task metadata naming the task (`langgraph_node`); it gets the same proxy as a
+   * graph node, so a task call is an `invoke_node {task}` span like a node execution.
+   */
+  private patchTasks(module: CallModuleLike): void {
+    if (typeof module.getRunnableForFunc !== 'function') {
+      this._diag.debug('getRunnableForFunc not found; functional API tasks are not traced');
+      return;
+    }
+    if (isWrapped(module.getRunnableForFunc)) this._unwrap(module, 'getRunnableForFunc');
+    const proxied = (name: string, runnable: RunnableLike): RunnableLike => {
+      try {
+        return typeof runnable.invoke === 'function'
+          ? this.nodeProxy(name, runnable, 'task')
+          : runnable;
+      } catch (err) {
+        this._diag.error('failed to instrument a task', err);
+        return runnable;
+      }
+    };
+    this._wrap(
+      module as Required<CallModuleLike>,
+      'getRunnableForFunc',
+      (original) =>
+        function lorechatGetRunnableForFunc(this: unknown, name: string, func: unknown) {
+          return proxied(name, original.call(this, name, func));
+        },
+    );
+  }
+
+  private unpatchTasks(module: CallModuleLike): void {
+    if (isWrapped(module.getRunnableForFunc)) this._unwrap(module, 'getRunnableForFunc');
   }
 
   // --- graph runs (turns) ------------------------------------------------------------------
@@ -564,11 +610,19 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     }
   }
 
-  private nodeProxy(name: string, bound: RunnableLike): RunnableLike {
+  /**
+   * `kind` `task`: a functional-API task call, whose result is a return value rather than a
+   * state update (no `graph.state.update` event).
+   */
+  private nodeProxy(
+    name: string,
+    bound: RunnableLike,
+    kind: 'node' | 'task' = 'node',
+  ): RunnableLike {
     const run = (input: unknown, config?: RunnableConfigLike): Promise<unknown> =>
       !this.isEnabled() || config?.metadata?.langgraph_node !== name
         ? bound.invoke(input, config)
-        : this.runNode(name, bound, input, config);
+        : this.runNode(name, bound, input, config, kind);
     const proxy = Object.create(bound) as RunnableLike & Record<symbol, unknown>;
     Object.defineProperty(proxy, NODE_PROXY, { value: bound });
     Object.defineProperty(proxy, 'invoke', {
@@ -584,6 +638,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     bound: RunnableLike,
     input: unknown,
     config: RunnableConfigLike | undefined,
+    kind: 'node' | 'task',
   ): Promise<unknown> {
     let span: Span;
     let start: number;
@@ -634,7 +689,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           durationMs: durationS * 1000,
           error: failed ? error : undefined,
         };
-        if (!error) {
+        if (!error && kind === 'node') {
           const keys = updatedKeys(result);
           const attrs: Attributes = {
             [s.ATTR_LORECHAT_NODE_NAME]: name,

@@ -58,6 +58,14 @@ export interface StateGraphClass {
 }
 
 /** What `manuallyInstrument` accepts: `@langchain/langgraph` (or its pregel/graph modules). */
+/**
+ * `@langchain/langgraph/dist/pregel/call`: `getRunnableForFunc(name, func)` builds the
+ * runnable that runs one functional-API `task` call.
+ */
+export interface CallModuleLike {
+  getRunnableForFunc?: (name: string, func: unknown) => RunnableLike;
+}
+
 export interface LangGraphModuleLike {
   /** Exported by `@langchain/langgraph/pregel` (the root entry exports only its type). */
   readonly Pregel?: PregelClass;
