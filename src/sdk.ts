@@ -16,8 +16,8 @@
  */
 import { diag, logs, metrics, trace } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
-import { HostMetrics } from '@opentelemetry/host-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HostMetricsInstrumentation } from '@opentelemetry/instrumentation-host-metrics';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -57,7 +57,7 @@ export interface LoreChatSdkParts {
   readonly config: LoreChatOtelConfig;
   /** Options for `new NodeSDK(...)`. */
   readonly sdkOptions: Partial<NodeSDKConfiguration>;
-  /** Ours (LangGraph, vector stores, chat models) and the Node.js runtime instrumentation. */
+  /** Ours (LangGraph, vector stores, chat models), the Node.js runtime and process metrics. */
   readonly instrumentations: readonly Instrumentation[];
   readonly summary: SummarySpanProcessor | undefined;
   readonly prometheus: PrometheusEndpoint | undefined;
@@ -105,7 +105,10 @@ export function buildLoreChatSdk(
       })),
   ];
   if (config.runtimeMetrics) {
-    instrumentations.push(new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }));
+    instrumentations.push(
+      new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }),
+      new HostMetricsInstrumentation({ metricGroups: ['process.cpu', 'process.memory'] }),
+    );
   }
 
   const summary = config.summary ? new SummarySpanProcessor() : undefined;
@@ -271,19 +274,6 @@ export function startLoreChatTelemetry(
   if ((process.env.OTEL_LOG_LEVEL ?? '') !== '') diag.disable();
   const sdk = new NodeSDK(parts.sdkOptions);
   sdk.start();
-
-  let hostMetrics: HostMetrics | undefined;
-  if (config.runtimeMetrics) {
-    try {
-      hostMetrics = new HostMetrics({
-        meterProvider: metrics.getMeterProvider(),
-        metricGroups: ['process.cpu', 'process.memory'],
-      });
-      hostMetrics.start();
-    } catch (err) {
-      diag.error('lorechat-otel: process metrics unavailable', err);
-    }
-  }
 
   const ready: Promise<void> = parts.prometheus
     ? parts.prometheus.start().then(

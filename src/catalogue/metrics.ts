@@ -285,7 +285,7 @@ export function prometheusSeriesNames(): string[] {
 /**
  * Metric families that come from well-kept libraries or programs rather than our catalogue:
  * Node.js runtime and process metrics (`@opentelemetry/instrumentation-runtime-node`,
- * `@opentelemetry/host-metrics`), span metrics and service graphs computed by the Collector,
+ * `@opentelemetry/instrumentation-host-metrics`), span metrics and service graphs computed by the Collector,
  * the Collector's own telemetry, Prometheus's and Alertmanager's, and `up`/`target_info`.
  */
 export const EXTERNAL_METRIC_PREFIXES = [

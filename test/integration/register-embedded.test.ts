@@ -116,7 +116,7 @@ describe('embedded default', () => {
       }
       expect(bucketBounds(text, 'chat_response_time_seconds')).toEqual([0.1, 0.5, 1, 2, 5]);
       expect(text).toMatch(/^(nodejs|v8js)_\w+/m);
-      // host-metrics gives process.memory.usage no unit, so no suffix on either path.
+      // instrumentation-host-metrics gives process.memory.usage no unit, so no suffix on either path.
       expect(text).toMatch(/^process_memory_usage\{/m);
       expect(text).toMatch(/^nodejs_eventloop_time_seconds_total\{/m);
 
