@@ -4,15 +4,14 @@
  * while the node runs so that spans created inside (LLM calls, retrievals, HTTP, user
  * spans) nest under it.
  *
- * Patch points (the first two public API):
- * - `Pregel.prototype.stream`: every run goes through it (`invoke` and `streamEvents`
- *   call it). Runs started while a turn is active (subgraphs, graphs called from a node)
- *   do not start a second turn.
- * - `StateGraph.prototype.compile`: the compiled graph's `nodes[name].bound` (public
- *   fields) are replaced by a thin proxy (`Object.create(bound)`) whose `invoke` wraps the
- *   node's execution. The user's runnable is never mutated, and the proxy only records
- *   when LangGraph's own task metadata (`langgraph_node`) names the node. A graph compiled
- *   before the instrumentation was enabled gets the same proxies when it first runs.
+ * Patch points:
+ * - `Pregel.prototype.stream` (public API): every run goes through it (`invoke` and
+ *   `streamEvents` call it). Runs started while a turn is active (subgraphs, graphs called
+ *   from a node) do not start a second turn. When a graph (or subgraph) first runs, its
+ *   `nodes[name].bound` (public fields) are replaced by a thin proxy (`Object.create(bound)`)
+ *   whose `invoke` wraps the node's execution; the user's runnable is never mutated, and the
+ *   proxy only records when LangGraph's own task metadata (`langgraph_node`) names the node.
+ *   Graphs compiled before the instrumentation was enabled are covered the same way.
  * - Functional API: `getRunnableForFunc` of `dist/pregel/call`, LangGraph's internal builder
  *   of the runnable behind each `task(...)` call, whose result gets the same proxy, so every
  *   task call is an `invoke_node {task}` span under the entrypoint's. An internal function:
@@ -67,7 +66,6 @@ import type {
   RunnableConfigLike,
   RunnableLike,
   SerializerLike,
-  StateGraphClass,
 } from './internal-types.js';
 import type { LangGraphInstrumentationConfig } from './types.js';
 import { extractAnswer, extractQuery, threadIdOf, updatedKeys, updatedValues } from './utils.js';
@@ -80,7 +78,6 @@ const MAX_TRIGGERS = 16;
 const NODE_PROXY = Symbol.for('lorechat.langgraph.nodeProxy');
 
 type StreamFn = PregelLike['stream'];
-type CompileFn = (...args: unknown[]) => PregelLike;
 
 interface TurnRecord {
   readonly span: Span;
@@ -164,11 +161,6 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           unpatch: (exports) => this.unpatchPregel(exports.Pregel),
         },
         {
-          path: 'dist/graph/state',
-          patch: (exports) => this.patchStateGraph(exports.StateGraph),
-          unpatch: (exports) => this.unpatchStateGraph(exports.StateGraph),
-        },
-        {
           path: 'dist/pregel/call',
           patch: (exports) => this.patchTasks(exports as CallModuleLike),
           unpatch: (exports) => this.unpatchTasks(exports as CallModuleLike),
@@ -184,14 +176,12 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   manuallyInstrument(moduleExports: object): void {
     const module = moduleExports as LangGraphModuleLike;
     this.patchPregel(pregelOf(module));
-    this.patchStateGraph(module.StateGraph);
   }
 
   /** Undoes {@link manuallyInstrument}. */
   manuallyUninstrument(moduleExports: object): void {
     const module = moduleExports as LangGraphModuleLike;
     this.unpatchPregel(pregelOf(module));
-    this.unpatchStateGraph(module.StateGraph);
   }
 
   /**
@@ -214,24 +204,6 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   private unpatchPregel(Pregel: PregelClass | undefined): void {
     if (Pregel?.prototype && isWrapped(Pregel.prototype.stream))
       this._unwrap(Pregel.prototype, 'stream');
-  }
-
-  private patchStateGraph(StateGraph: StateGraphClass | undefined): void {
-    if (!StateGraph?.prototype || typeof StateGraph.prototype.compile !== 'function') {
-      this._diag.debug('StateGraph.prototype.compile not found; nodes are not traced');
-      return;
-    }
-    if (isWrapped(StateGraph.prototype.compile)) this._unwrap(StateGraph.prototype, 'compile');
-    this._wrap(
-      StateGraph.prototype,
-      'compile',
-      (original: CompileFn) => this.wrapCompile(original) as never,
-    );
-  }
-
-  private unpatchStateGraph(StateGraph: StateGraphClass | undefined): void {
-    if (StateGraph?.prototype && isWrapped(StateGraph.prototype.compile))
-      this._unwrap(StateGraph.prototype, 'compile');
   }
 
   /**
@@ -571,25 +543,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
 
   // --- nodes ---------------------------------------------------------------------------------
 
-  private wrapCompile(original: CompileFn): CompileFn {
-    const afterCompile = (compiled: PregelLike): void => {
-      try {
-        this.instrumentNodes(compiled);
-      } catch (err) {
-        this._diag.error('failed to instrument graph nodes', err);
-      }
-    };
-    return function lorechatCompile(this: unknown, ...args: unknown[]) {
-      const compiled = original.apply(this, args);
-      afterCompile(compiled);
-      return compiled;
-    };
-  }
-
-  /**
-   * Node spans for graphs compiled before the instrumentation was enabled (or loaded through
-   * a path `compile` was not patched on): their nodes are proxied when they first run.
-   */
+  /** Proxies a graph's nodes when it first runs (once per graph object). */
   private instrumentNodesOnce(graph: PregelLike): void {
     if (SEEN_GRAPHS.has(graph)) return;
     SEEN_GRAPHS.add(graph);

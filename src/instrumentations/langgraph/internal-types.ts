@@ -49,15 +49,6 @@ export interface PregelClass {
   prototype: PregelLike;
 }
 
-export interface StateGraphLike {
-  compile: (...args: unknown[]) => PregelLike;
-}
-
-export interface StateGraphClass {
-  prototype: StateGraphLike;
-}
-
-/** What `manuallyInstrument` accepts: `@langchain/langgraph` (or its pregel/graph modules). */
 /**
  * `@langchain/langgraph/dist/pregel/call`: `getRunnableForFunc(name, func)` builds the
  * runnable that runs one functional-API `task` call.
@@ -66,10 +57,10 @@ export interface CallModuleLike {
   getRunnableForFunc?: (name: string, func: unknown) => RunnableLike;
 }
 
+/** What `manuallyInstrument` accepts: `@langchain/langgraph` (or its pregel module). */
 export interface LangGraphModuleLike {
   /** Exported by `@langchain/langgraph/pregel` (the root entry exports only its type). */
   readonly Pregel?: PregelClass;
   /** Exported by the root entry; `Pregel` is found on its prototype chain. */
   readonly CompiledStateGraph?: { prototype: object };
-  readonly StateGraph?: StateGraphClass;
 }
