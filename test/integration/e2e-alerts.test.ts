@@ -155,9 +155,25 @@ describe('alerts fire, are delivered and resolve (shipped rules and routes, time
       threads: 4,
     });
     expect(failing.errorsByKind.http_502).toBe(failures);
+    // Failures keep coming while we wait (a few every 10 s, all failing, so the ratio only
+    // rises): the alert must see them in every window, not one burst at a window's edge. The
+    // message on timeout carries what Prometheus saw.
+    let checks = 0;
     await eventually(
-      async () =>
-        (await firing('LoreChatHighErrorRate')) ? undefined : 'not firing in Prometheus',
+      async () => {
+        if (await firing('LoreChatHighErrorRate')) return undefined;
+        if (++checks % 10 === 0) {
+          await e2e.app.load({ concurrency: 2, requests: 10, failShare: 1, threads: 2 });
+        }
+        const value = async (q: string) => (await e2e.stack.query(q))[0]?.value[1] ?? 'none';
+        return (
+          `not firing in Prometheus: ratio ${await value('lorechat:chat_errors:ratio_rate5m')}, ` +
+          `errors/s ${await value('sum(rate(lorechat_errors_total{component="chat"}[5m]))')}, ` +
+          `turns/s ${await value('sum(rate(lorechat_operations_total{component="chat"}[5m]))')}, ` +
+          `alert ${await value('count(ALERTS{alertname="LoreChatHighErrorRate"})')} ` +
+          `(${failures} failures sent after ${String(ops?.value[1] ?? 0)} turns in 5 min)`
+        );
+      },
       90_000,
       1_000,
     );
