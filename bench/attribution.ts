@@ -14,7 +14,13 @@ import { finishLoad, machine, type Machine } from './lib/machine.js';
 import { median, round } from './lib/stats.js';
 import { variant } from './lib/variants.js';
 import { writeJson } from './lib/write.js';
-import { int, type RoundResult, runWorkloadRound, WORKLOADS } from './side-by-side.js';
+import {
+  dropsAndErrors,
+  int,
+  type RoundResult,
+  runWorkloadRound,
+  WORKLOADS,
+} from './side-by-side.js';
 
 /** The configurations compared, each ours with this extra environment. */
 export const CONFIGURATIONS: ReadonlyArray<{
@@ -130,11 +136,7 @@ export async function runAttribution(o: {
       vsDefaultsUs: round(value - defaults, 1),
       spansPerTurn: round(last.spansPerTurn, 2),
       logRecordsPerTurn: round(last.logRecordsPerTurn, 2),
-      dropped: {
-        spans: rs.reduce((s, x) => s + x.dropped.spans, 0),
-        logRecords: rs.reduce((s, x) => s + x.dropped.logRecords, 0),
-      },
-      errors: rs.reduce((s, x) => s + x.result.errors, 0),
+      ...dropsAndErrors(rs),
     };
   });
   return {

@@ -7,7 +7,7 @@
  *
  *   npm run bench -- memory [--variants none,lorechat-otel] [--turns 100000] [--sample-every 2500]
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { cleanEnv, droppedFromDiag, runChild } from './lib/child.js';
@@ -16,7 +16,7 @@ import { sdkQueueDrops } from './lib/produced.js';
 import { type MemorySample, parseSamples, parseWorkloadOutput } from './lib/protocol.js';
 import { writeJson } from './lib/write.js';
 import { round, slope } from './lib/stats.js';
-import { parseVariantList, variant, type VariantName } from './lib/variants.js';
+import { parseVariantList, variant, type VariantName, workloadChildArgs } from './lib/variants.js';
 
 const MB = 1024 * 1024;
 
@@ -126,19 +126,14 @@ export async function runMemory(o: {
     const receiver = await OtlpReceiver.start();
     const sink = drainPeriodically(receiver);
     try {
-      const args = [
-        '--expose-gc',
-        ...(o.nodeArgs ?? []),
-        ...(v.preload ? ['--import', v.preload] : []),
-        join(o.root, 'dist', 'bench', 'workload.js'),
+      const args = workloadChildArgs(o.root, v, o.nodeArgs, [
         '--turns',
         String(o.turns),
         '--warmup',
         '60',
         '--sample-every',
         String(o.sampleEvery),
-        ...v.workloadArgs,
-      ];
+      ]);
       const env = cleanEnv({
         OTEL_SERVICE_NAME: `bench-${name}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,

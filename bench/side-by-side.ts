@@ -9,7 +9,7 @@
  *   npm run bench -- side-by-side [--workload instant,realistic] [--variants a,b]
  *     [--rounds 5] [--turns 300] [--warmup 60] [--out bench/results/side-by-side.json]
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { cleanEnv, droppedFromDiag, runChild } from './lib/child.js';
@@ -24,6 +24,7 @@ import {
   VARIANT_NAMES,
   type Variant,
   type VariantName,
+  workloadChildArgs,
 } from './lib/variants.js';
 
 export const WORKLOADS = {
@@ -116,6 +117,20 @@ function ratio(a: number, b: number | undefined): number | null {
   return b === undefined || !(b > 0) ? null : round(a / b, 3);
 }
 
+/** Drops and failed turns summed over rounds. */
+export function dropsAndErrors(rounds: ReadonlyArray<Omit<RoundResult, 'round'>>): {
+  dropped: { spans: number; logRecords: number };
+  errors: number;
+} {
+  return {
+    dropped: {
+      spans: rounds.reduce((s, r) => s + r.dropped.spans, 0),
+      logRecords: rounds.reduce((s, r) => s + r.dropped.logRecords, 0),
+    },
+    errors: rounds.reduce((s, r) => s + r.result.errors, 0),
+  };
+}
+
 export function summarise(
   rounds: ReadonlyMap<VariantName, RoundResult[]>,
   labels: ReadonlyMap<VariantName, string>,
@@ -152,11 +167,7 @@ export function summarise(
       latencyP50RatioToNone: ratio(b.p50, none?.p50),
       latencyP99RatioToNone: ratio(b.p99, none?.p99),
       produced: last.produced,
-      dropped: {
-        spans: rs.reduce((s, r) => s + r.dropped.spans, 0),
-        logRecords: rs.reduce((s, r) => s + r.dropped.logRecords, 0),
-      },
-      errors: rs.reduce((s, r) => s + r.result.errors, 0),
+      ...dropsAndErrors(rs),
       rounds: rs,
     };
   });
@@ -200,11 +211,7 @@ export async function runWorkloadRound(o: {
 }): Promise<Omit<RoundResult, 'round'>> {
   const v = o.variant;
   o.receiver.clear();
-  const args = [
-    '--expose-gc',
-    ...(o.nodeArgs ?? []),
-    ...(v.preload ? ['--import', v.preload] : []),
-    join(o.root, 'dist', 'bench', 'workload.js'),
+  const args = workloadChildArgs(o.root, v, o.nodeArgs, [
     '--turns',
     String(o.turns),
     '--warmup',
@@ -213,8 +220,7 @@ export async function runWorkloadRound(o: {
     String(o.workload.latencyMs),
     '--concurrency',
     String(o.workload.concurrency),
-    ...v.workloadArgs,
-  ];
+  ]);
   const env = cleanEnv({
     OTEL_SERVICE_NAME: `bench-${v.name}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: o.receiver.url,

@@ -62,6 +62,23 @@ export function variant(name: VariantName, root: string): Variant {
   }
 }
 
+/** The `node` arguments of a workload child of `v`: flags, the variant's preload, the workload. */
+export function workloadChildArgs(
+  root: string,
+  v: Variant,
+  nodeArgs: readonly string[] | undefined,
+  workloadArgs: readonly string[],
+): string[] {
+  return [
+    '--expose-gc',
+    ...(nodeArgs ?? []),
+    ...(v.preload ? ['--import', v.preload] : []),
+    join(root, 'dist', 'bench', 'workload.js'),
+    ...workloadArgs,
+    ...v.workloadArgs,
+  ];
+}
+
 export function parseVariantList(raw: string): VariantName[] {
   const names = raw
     .split(',')
