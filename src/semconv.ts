@@ -31,10 +31,27 @@ export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
 export const ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT = 'gen_ai.retrieval.query.text' as const;
 export const ATTR_GEN_AI_RETRIEVAL_DOCUMENTS = 'gen_ai.retrieval.documents' as const;
+// Tools, agents and embeddings (GenAI spans: gen-ai-spans.md "Execute tool span",
+// gen-ai-agent-spans.md "Invoke agent span", "Embeddings"). Copied rather than imported from
+// `@opentelemetry/semantic-conventions/incubating`, as that package asks of instrumentations
+// (its incubating entry may change in a minor release); a unit test checks each copy.
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name' as const;
+export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id' as const;
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type' as const;
+export const ATTR_GEN_AI_TOOL_DESCRIPTION = 'gen_ai.tool.description' as const;
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments' as const;
+export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result' as const;
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name' as const;
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count' as const;
 
 export const GEN_AI_OPERATION_CHAT = 'chat' as const;
 export const GEN_AI_OPERATION_RETRIEVAL = 'retrieval' as const;
 export const GEN_AI_OPERATION_INVOKE_WORKFLOW = 'invoke_workflow' as const;
+export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
+export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent' as const;
+export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings' as const;
+/** `gen_ai.tool.type` of a LangChain tool: a function the application runs. */
+export const GEN_AI_TOOL_TYPE_FUNCTION = 'function' as const;
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
 
@@ -62,6 +79,17 @@ export const ATTR_LORECHAT_RETRIEVAL_SCORES = 'lorechat.retrieval.scores' as con
 export const ATTR_LORECHAT_QUERY_FINGERPRINT = 'lorechat.query.fingerprint' as const;
 export const ATTR_LORECHAT_RESPONSE_LENGTH = 'lorechat.response.length' as const;
 export const ATTR_LORECHAT_MESSAGE_LENGTH = 'lorechat.message.length' as const;
+/** Number of texts one embeddings call embedded. */
+export const ATTR_LORECHAT_EMBEDDINGS_INPUT_COUNT = 'lorechat.embeddings.input_count' as const;
+/** Model and tool calls made during one agent invocation. */
+export const ATTR_LORECHAT_AGENT_INFERENCE_CALLS = 'lorechat.agent.inference_calls' as const;
+export const ATTR_LORECHAT_AGENT_TOOL_CALLS = 'lorechat.agent.tool_calls' as const;
+/** The turn stopped at an `interrupt()` and waits to be resumed (not an error). */
+export const ATTR_LORECHAT_TURN_INTERRUPTED = 'lorechat.turn.interrupted' as const;
+/** The turn resumed an interrupted one (`Command({ resume })`); a span link points to it. */
+export const ATTR_LORECHAT_TURN_RESUMED = 'lorechat.turn.resumed' as const;
+/** Why a span link was added (`resume`: the linked span is the interrupted turn). */
+export const ATTR_LORECHAT_LINK_TYPE = 'lorechat.link.type' as const;
 
 // --- Metric attribute keys (become Prometheus labels verbatim) --------------------------------
 /** The plan's label names, kept exactly. */
@@ -76,7 +104,7 @@ export const STATUS_SUCCESS = 'success' as const;
 export const STATUS_ERROR = 'error' as const;
 
 /** Components of the plan's "error rate by component". */
-export const COMPONENTS = ['chat', 'graph', 'vector', 'llm'] as const;
+export const COMPONENTS = ['chat', 'graph', 'vector', 'llm', 'tool', 'retriever'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Vector-store operations of the plan (`operation` label values). */
@@ -99,6 +127,8 @@ export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as c
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
 export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
   'gen_ai.client.operation.time_to_first_chunk' as const;
+export const METRIC_GEN_AI_EXECUTE_TOOL_DURATION = 'gen_ai.execute_tool.duration' as const;
+export const METRIC_GEN_AI_INVOKE_AGENT_DURATION = 'gen_ai.invoke_agent.duration' as const;
 
 // --- Event names: exactly the plan's EventType values ---------------------------------------
 export const EVENT_CHAT_START = 'chat.start' as const;
@@ -119,3 +149,6 @@ export const SPAN_INVOKE_WORKFLOW = 'invoke_workflow' as const; // `invoke_workf
 export const SPAN_INVOKE_NODE = 'invoke_node' as const; // `invoke_node {node}`
 export const SPAN_RETRIEVAL = 'retrieval' as const; // `retrieval {store}`
 export const SPAN_CHAT = 'chat' as const; // `chat {model}`
+export const SPAN_EXECUTE_TOOL = 'execute_tool' as const; // `execute_tool {tool}`
+export const SPAN_INVOKE_AGENT = 'invoke_agent' as const; // `invoke_agent {agent}`
+export const SPAN_EMBEDDINGS = 'embeddings' as const; // `embeddings {model}`

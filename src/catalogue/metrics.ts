@@ -10,6 +10,8 @@ import {
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
   METRIC_ATTR_COMPONENT,
   METRIC_ATTR_MODEL,
   METRIC_ATTR_NODE_NAME,
@@ -23,6 +25,8 @@ import {
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+  METRIC_GEN_AI_INVOKE_AGENT_DURATION,
   METRIC_GRAPH_NODE_DURATION,
   METRIC_LLM_TOKEN_USAGE,
   METRIC_LORECHAT_ERRORS,
@@ -35,7 +39,7 @@ import {
 export type MetricKind = 'histogram' | 'counter' | 'gauge' | 'updowncounter';
 
 /** Which instrumentation group records a metric; `llm` metrics can be switched off. */
-export type MetricGroup = 'chat' | 'graph' | 'vector' | 'llm' | 'errors';
+export type MetricGroup = 'chat' | 'graph' | 'vector' | 'llm' | 'tool' | 'errors';
 
 export interface MetricDefinition {
   /** OpenTelemetry instrument name. */
@@ -192,7 +196,7 @@ export const METRICS = [
     kind: 'counter',
     unit: '{operation}',
     description:
-      'Operations by component (chat turns, node runs, vector operations, LLM calls): the denominator of the error rate by component.',
+      'Operations by component (chat turns, node runs, vector operations, LLM and embeddings calls, tool calls, retriever calls): the denominator of the error rate by component.',
     attributes: [METRIC_ATTR_COMPONENT],
     group: 'errors',
     source: 'lorechat',
@@ -202,7 +206,8 @@ export const METRICS = [
     prometheusName: 'lorechat_errors_total',
     kind: 'counter',
     unit: '{error}',
-    description: 'Failed operations by component (chat, graph, vector, llm) and error type.',
+    description:
+      'Failed operations by component (chat, graph, vector, llm, tool, retriever) and error type.',
     attributes: [METRIC_ATTR_COMPONENT, ATTR_ERROR_TYPE],
     group: 'errors',
     source: 'plan',
@@ -256,6 +261,30 @@ export const METRICS = [
       ATTR_GEN_AI_RESPONSE_MODEL,
     ],
     group: 'llm',
+    source: 'semconv',
+  },
+  {
+    name: METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+    prometheusName: 'gen_ai_execute_tool_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI semantic conventions: duration of tool executions, by tool name (the application defines a bounded set of tools) and error type.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_NAME, ATTR_ERROR_TYPE],
+    group: 'tool',
+    source: 'semconv',
+  },
+  {
+    name: METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+    prometheusName: 'gen_ai_invoke_agent_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI semantic conventions: duration of agent invocations (prebuilt LangGraph agents), by agent name and error type.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_AGENT_NAME, ATTR_ERROR_TYPE],
+    group: 'tool',
     source: 'semconv',
   },
 ] as const satisfies readonly MetricDefinition[];

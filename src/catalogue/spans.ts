@@ -26,9 +26,62 @@ export const SPANS = [
       s.ATTR_LORECHAT_REQUEST_ID,
       s.ATTR_LORECHAT_QUERY_FINGERPRINT,
       s.ATTR_LORECHAT_MEMORY_USAGE,
+      s.ATTR_LORECHAT_TURN_INTERRUPTED,
+      s.ATTR_LORECHAT_TURN_RESUMED,
       s.ATTR_ERROR_TYPE,
     ],
     contentAttributes: [s.ATTR_GEN_AI_INPUT_MESSAGES, s.ATTR_GEN_AI_OUTPUT_MESSAGES],
+  },
+  {
+    name: `${s.SPAN_INVOKE_AGENT} {agent}`,
+    kind: 'INTERNAL',
+    description:
+      'One run of a prebuilt agent (`createReactAgent`). At the top level it is also the chat turn (the turn attributes and events of `invoke_workflow`); a resumed turn links to the interrupted one.',
+    attributes: [
+      s.ATTR_GEN_AI_OPERATION_NAME,
+      s.ATTR_GEN_AI_AGENT_NAME,
+      s.ATTR_GEN_AI_WORKFLOW_NAME,
+      s.ATTR_GEN_AI_CONVERSATION_ID,
+      s.ATTR_LORECHAT_REQUEST_ID,
+      s.ATTR_LORECHAT_AGENT_INFERENCE_CALLS,
+      s.ATTR_LORECHAT_AGENT_TOOL_CALLS,
+      s.ATTR_LORECHAT_TURN_INTERRUPTED,
+      s.ATTR_LORECHAT_TURN_RESUMED,
+      s.ATTR_ERROR_TYPE,
+    ],
+    contentAttributes: [s.ATTR_GEN_AI_INPUT_MESSAGES, s.ATTR_GEN_AI_OUTPUT_MESSAGES],
+  },
+  {
+    name: `${s.SPAN_EXECUTE_TOOL} {tool}`,
+    kind: 'INTERNAL',
+    description:
+      'One tool execution (any LangChain tool, run by `ToolNode`, an agent or called directly), active while the tool runs. A tool that throws is an error even when `ToolNode` turns the exception into an error `ToolMessage`.',
+    attributes: [
+      s.ATTR_GEN_AI_OPERATION_NAME,
+      s.ATTR_GEN_AI_TOOL_NAME,
+      s.ATTR_GEN_AI_TOOL_CALL_ID,
+      s.ATTR_GEN_AI_TOOL_TYPE,
+      s.ATTR_GEN_AI_TOOL_DESCRIPTION,
+      s.ATTR_GEN_AI_CONVERSATION_ID,
+      s.ATTR_LORECHAT_REQUEST_ID,
+      s.ATTR_ERROR_TYPE,
+    ],
+    contentAttributes: [s.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, s.ATTR_GEN_AI_TOOL_CALL_RESULT],
+  },
+  {
+    name: `${s.SPAN_EMBEDDINGS} {model}`,
+    kind: 'CLIENT',
+    description: 'One `embedQuery` or `embedDocuments` call of any LangChain `Embeddings` class.',
+    attributes: [
+      s.ATTR_GEN_AI_OPERATION_NAME,
+      s.ATTR_GEN_AI_PROVIDER_NAME,
+      s.ATTR_GEN_AI_REQUEST_MODEL,
+      s.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+      s.ATTR_LORECHAT_EMBEDDINGS_INPUT_COUNT,
+      s.ATTR_GEN_AI_CONVERSATION_ID,
+      s.ATTR_ERROR_TYPE,
+    ],
+    contentAttributes: [],
   },
   {
     name: `${s.SPAN_INVOKE_NODE} {node}`,
@@ -48,7 +101,8 @@ export const SPANS = [
   {
     name: `${s.SPAN_RETRIEVAL} {store}`,
     kind: 'CLIENT',
-    description: 'One similarity search, through a retriever or directly on the store.',
+    description:
+      'One similarity search, through a retriever or directly on the store, or one call of any other LangChain retriever (`{store}` is then the retriever name).',
     attributes: [
       s.ATTR_GEN_AI_OPERATION_NAME,
       s.ATTR_GEN_AI_DATA_SOURCE_ID,

@@ -1,7 +1,8 @@
 /**
- * The LoreChat instrumentations: graph runs and nodes (LangGraph), chat-model calls and
- * vector-store operations (LangChain core). `createLoreChatInstrumentations` builds all
- * three from one config; the SDK registers them with the NodeSDK.
+ * The LoreChat instrumentations: graph runs, nodes and prebuilt agents (LangGraph), and from
+ * LangChain core chat-model calls, vector-store operations, tool executions, retriever calls
+ * and embeddings calls. `createLoreChatInstrumentations` builds them all from one config;
+ * the SDK registers them with the NodeSDK.
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
@@ -12,6 +13,10 @@ import type { LangGraphInstrumentationConfig } from './langgraph/types.js';
 import type { LoreChatSharedConfig } from './types.js';
 import { LangChainVectorStoreInstrumentation } from './vector-stores/instrumentation.js';
 import type { LangChainVectorStoreInstrumentationConfig } from './vector-stores/types.js';
+import { LangChainToolInstrumentation } from './tools/instrumentation.js';
+import { LangChainRetrieverInstrumentation } from './retrievers/instrumentation.js';
+import { LangChainEmbeddingsInstrumentation } from './embeddings/instrumentation.js';
+import type { LangChainEmbeddingsInstrumentationConfig } from './embeddings/types.js';
 
 export {
   LangGraphInstrumentation,
@@ -26,6 +31,21 @@ export {
   VECTOR_STORE_INSTRUMENTATION_NAME,
   instrumentVectorStore,
 } from './vector-stores/instrumentation.js';
+export {
+  LangChainToolInstrumentation,
+  TOOL_INSTRUMENTATION_NAME,
+} from './tools/instrumentation.js';
+export {
+  LangChainRetrieverInstrumentation,
+  RETRIEVER_INSTRUMENTATION_NAME,
+} from './retrievers/instrumentation.js';
+export {
+  LangChainEmbeddingsInstrumentation,
+  EMBEDDINGS_INSTRUMENTATION_NAME,
+} from './embeddings/instrumentation.js';
+export type { LangChainToolInstrumentationConfig } from './tools/types.js';
+export type { LangChainRetrieverInstrumentationConfig } from './retrievers/types.js';
+export type { LangChainEmbeddingsInstrumentationConfig } from './embeddings/types.js';
 export { normaliseQuery, queryFingerprint } from '../telemetry/content.js';
 export { DEFAULT_CONTENT_MAX_LENGTH } from './types.js';
 export type { LoreChatSharedConfig } from './types.js';
@@ -39,10 +59,11 @@ export interface LoreChatInstrumentationsConfig
     LoreChatSharedConfig,
     Omit<LangGraphInstrumentationConfig, keyof LoreChatSharedConfig>,
     Omit<LangChainChatModelInstrumentationConfig, keyof LoreChatSharedConfig>,
-    Omit<LangChainVectorStoreInstrumentationConfig, keyof LoreChatSharedConfig> {
+    Omit<LangChainVectorStoreInstrumentationConfig, keyof LoreChatSharedConfig>,
+    Omit<LangChainEmbeddingsInstrumentationConfig, keyof LoreChatSharedConfig> {
   /**
    * Per-instrumentation switches.
-   * @default { langgraph: true, chatModels: true, vectorStores: true }
+   * @default { langgraph: true, chatModels: true, vectorStores: true, tools: true, retrievers: true, embeddings: true }
    */
   instrumentations?: {
     /** @default true */
@@ -51,6 +72,12 @@ export interface LoreChatInstrumentationsConfig
     chatModels?: boolean;
     /** @default true */
     vectorStores?: boolean;
+    /** @default true */
+    tools?: boolean;
+    /** @default true */
+    retrievers?: boolean;
+    /** @default true */
+    embeddings?: boolean;
   };
 }
 
@@ -59,6 +86,9 @@ export interface LoreChatInstrumentations {
   readonly langgraph?: LangGraphInstrumentation;
   readonly chatModels?: LangChainChatModelInstrumentation;
   readonly vectorStores?: LangChainVectorStoreInstrumentation;
+  readonly tools?: LangChainToolInstrumentation;
+  readonly retrievers?: LangChainRetrieverInstrumentation;
+  readonly embeddings?: LangChainEmbeddingsInstrumentation;
   /** All of the above, for `NodeSDK({ instrumentations })`. */
   readonly all: Instrumentation[];
 }
@@ -76,10 +106,15 @@ export function buildLoreChatInstrumentations(
     which?.chatModels === false ? undefined : new LangChainChatModelInstrumentation(options);
   const vectorStores =
     which?.vectorStores === false ? undefined : new LangChainVectorStoreInstrumentation(options);
-  const all = [langgraph, chatModels, vectorStores].filter(
+  const tools = which?.tools === false ? undefined : new LangChainToolInstrumentation(options);
+  const retrievers =
+    which?.retrievers === false ? undefined : new LangChainRetrieverInstrumentation(options);
+  const embeddings =
+    which?.embeddings === false ? undefined : new LangChainEmbeddingsInstrumentation(options);
+  const all = [langgraph, chatModels, vectorStores, tools, retrievers, embeddings].filter(
     (i): i is NonNullable<typeof i> => i !== undefined,
   );
-  return { langgraph, chatModels, vectorStores, all };
+  return { langgraph, chatModels, vectorStores, tools, retrievers, embeddings, all };
 }
 
 /** The LoreChat instrumentations as `Instrumentation[]`, for `NodeSDK({ instrumentations })`. */

@@ -44,3 +44,41 @@ export function getVectorOp(ctx: Context = otelContext.active()): VectorOpState 
 export function setVectorOp(ctx: Context, op: VectorOpState): Context {
   return ctx.setValue(VECTOR_OP_KEY, op);
 }
+
+/** The agent invocation in progress: model and tool calls inside it are counted on it. */
+export interface AgentRun {
+  inferenceCalls: number;
+  toolCalls: number;
+}
+
+const AGENT_KEY = createContextKey('lorechat.agent_run');
+
+export function getAgentRun(ctx: Context = otelContext.active()): AgentRun | undefined {
+  return ctx.getValue(AGENT_KEY) as AgentRun | undefined;
+}
+
+export function setAgentRun(ctx: Context, run: AgentRun): Context {
+  return ctx.setValue(AGENT_KEY, run);
+}
+
+/**
+ * Operations that may call themselves through their own public API (an `embedDocuments`
+ * built on `embedQuery`, a retriever wrapping another retriever, a tool calling a tool's
+ * `invoke` inside `call`): the outer call is recorded, the nested ones are not.
+ */
+export type NestedKind = 'embeddings' | 'retriever' | 'tool';
+
+const NESTED_KEYS: Record<NestedKind, symbol> = {
+  embeddings: createContextKey('lorechat.in_embeddings'),
+  retriever: createContextKey('lorechat.in_retriever'),
+  tool: createContextKey('lorechat.in_tool'),
+};
+
+/** The object whose `kind` operation is in progress in `ctx`, if any. */
+export function nestedOwner(kind: NestedKind, ctx: Context = otelContext.active()): unknown {
+  return ctx.getValue(NESTED_KEYS[kind]);
+}
+
+export function markNested(ctx: Context, kind: NestedKind, owner: object): Context {
+  return ctx.setValue(NESTED_KEYS[kind], owner);
+}

@@ -31,6 +31,7 @@ export interface ReceivedSpan {
   readonly endTimeUnixNano: bigint;
   readonly attributes: Attributes;
   readonly events: ReadonlyArray<{ name: string; timeUnixNano: bigint; attributes: Attributes }>;
+  readonly links: ReadonlyArray<{ traceId: string; spanId: string; attributes: Attributes }>;
   /** 0 unset, 1 ok, 2 error. */
   readonly status: { code: number; message: string | undefined };
   readonly resource: Attributes;
@@ -177,6 +178,11 @@ function spansOf(body: unknown): ReceivedSpan[] {
             name: str(obj(e).name) ?? '',
             timeUnixNano: nanos(obj(e).timeUnixNano),
             attributes: attributes(obj(e).attributes),
+          })),
+          links: arr(s.links).map((l) => ({
+            traceId: hexId(obj(l).traceId, 16),
+            spanId: hexId(obj(l).spanId, 8),
+            attributes: attributes(obj(l).attributes),
           })),
           status: { code: num(status.code) ?? 0, message: str(status.message) },
           resource,

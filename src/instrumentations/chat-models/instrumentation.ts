@@ -17,22 +17,21 @@ import {
   type Histogram,
   type Span,
   SpanKind,
-  SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
-import { errorMessage, errorType, toException } from '../../telemetry/errors.js';
+import { recordFailure } from '../../telemetry/operation.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
   createHistogramFromCatalogue,
 } from '../../telemetry/instruments.js';
 import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
-import { getTurn, inChatCall, markChatCall } from '../../telemetry/turn-context.js';
+import { getAgentRun, getTurn, inChatCall, markChatCall } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
@@ -276,6 +275,8 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   ): CallRecord {
     const request = requestInfo(model, options);
     const turn = getTurn();
+    const agent = getAgentRun();
+    if (agent) agent.inferenceCalls += 1;
     const configurable = (options as { configurable?: Record<string, unknown> } | undefined)
       ?.configurable;
     const threadId =
@@ -364,13 +365,10 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
       this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm' });
       const llmMetrics = this.getConfig().llmMetrics !== false;
       if (failed) {
-        const type = errorType(outcome.error);
+        const type = recordFailure(span, outcome.error);
         this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm', [s.ATTR_ERROR_TYPE]: type });
         if (llmMetrics)
           this._genAiDuration.record(durationS, { ...genAiAttrs, [s.ATTR_ERROR_TYPE]: type });
-        span.recordException(toException(outcome.error));
-        span.setAttribute(s.ATTR_ERROR_TYPE, type);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(outcome.error) });
         emitEvent(
           this.sink(),
           span,
@@ -438,8 +436,4 @@ function safe<T>(fn: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
 }

@@ -26,6 +26,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+/** A token count: a finite, non-negative integer, or nothing (a provider's bad value is dropped). */
+function tokens(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : undefined;
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -123,8 +128,8 @@ export function foldMessage(
   if (!message || typeof message !== 'object') return;
   const usage = message.usage_metadata;
   if (usage && typeof usage === 'object') {
-    info.inputTokens = addTokens(info.inputTokens, num(usage.input_tokens));
-    info.outputTokens = addTokens(info.outputTokens, num(usage.output_tokens));
+    info.inputTokens = addTokens(info.inputTokens, tokens(usage.input_tokens));
+    info.outputTokens = addTokens(info.outputTokens, tokens(usage.output_tokens));
   }
   const meta = message.response_metadata ?? {};
   info.responseModel =
@@ -154,8 +159,8 @@ export function responseFromResult(result: ChatResultLike | undefined): Response
   if (info.inputTokens === undefined && info.outputTokens === undefined) {
     const usage = (result?.llmOutput?.tokenUsage ?? result?.llmOutput?.estimatedTokenUsage) as
       Record<string, unknown> | undefined;
-    info.inputTokens = num(usage?.promptTokens);
-    info.outputTokens = num(usage?.completionTokens);
+    info.inputTokens = tokens(usage?.promptTokens);
+    info.outputTokens = tokens(usage?.completionTokens);
   }
   return info;
 }

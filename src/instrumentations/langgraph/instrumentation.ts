@@ -27,14 +27,15 @@ import {
   type Counter,
   diag,
   type Histogram,
+  type Link,
   type ObservableGauge,
   type Span,
+  type SpanContext,
   SpanKind,
-  SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import {
@@ -43,7 +44,7 @@ import {
   resolveSharedConfig,
   safeStringify,
 } from '../../telemetry/content.js';
-import { errorType, isGraphControlFlow, toException } from '../../telemetry/errors.js';
+import { isGraphControlFlow } from '../../telemetry/errors.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
@@ -51,8 +52,20 @@ import {
   createObservableGaugeFromCatalogue,
 } from '../../telemetry/instruments.js';
 import { SessionTracker } from '../../telemetry/sessions.js';
+import {
+  elapsedSeconds,
+  type Outcome,
+  recordFailure,
+  traceOperation,
+} from '../../telemetry/operation.js';
 import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
-import { getTurn, setTurn, type TurnInfo } from '../../telemetry/turn-context.js';
+import {
+  type AgentRun,
+  getTurn,
+  setAgentRun,
+  setTurn,
+  type TurnInfo,
+} from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGGRAPH_VERSIONS } from '../version.js';
@@ -63,12 +76,21 @@ import type {
   LangGraphModuleLike,
   PregelClass,
   PregelLike,
+  ReactAgentModuleLike,
   RunnableConfigLike,
   RunnableLike,
   SerializerLike,
 } from './internal-types.js';
 import type { LangGraphInstrumentationConfig } from './types.js';
-import { extractAnswer, extractQuery, threadIdOf, updatedKeys, updatedValues } from './utils.js';
+import {
+  extractAnswer,
+  extractQuery,
+  isInterruptChunk,
+  isResumeCommand,
+  threadIdOf,
+  updatedKeys,
+  updatedValues,
+} from './utils.js';
 
 export const LANGGRAPH_INSTRUMENTATION_NAME = 'lorechat-otel/instrumentation-langgraph';
 
@@ -89,6 +111,10 @@ interface TurnRecord {
   lastValues: unknown;
   /** The latest checkpoint the checkpointer stored for this turn, as it serialized it. */
   stored: StoredCheckpoint | undefined;
+  /** Set when the run is a prebuilt agent: the turn span is its `invoke_agent` span. */
+  readonly agent: { readonly name: string; readonly run: AgentRun } | undefined;
+  /** The run stopped at an `interrupt()` (a `__interrupt__` chunk was streamed). */
+  interrupted: boolean;
 }
 
 interface StoredCheckpoint {
@@ -102,6 +128,18 @@ const SEEN_GRAPHS = new WeakSet<object>();
 /** Checkpointers whose `put` is observed (each once, whatever graph uses it). */
 const OBSERVED_CHECKPOINTERS = new WeakSet<object>();
 
+/**
+ * Graphs built by a prebuilt agent constructor, with the agent's name. On `globalThis` so
+ * that the CJS and ESM builds of this package, both loaded in one process, share it.
+ */
+const AGENTS_KEY = Symbol.for('lorechat-otel.langgraph.agents');
+const agentGraphs: WeakMap<object, string> =
+  ((globalThis as Record<symbol, unknown>)[AGENTS_KEY] as WeakMap<object, string> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[AGENTS_KEY] = new WeakMap<object, string>());
+
+/** Interrupted turns per thread, bounded: the next turn on the thread that resumes links here. */
+const MAX_INTERRUPTED_THREADS = 10_000;
+
 export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstrumentationConfig> {
   declare private _shared: ResolvedSharedConfig;
   declare private _sessions: SessionTracker;
@@ -114,6 +152,8 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   declare private _errors: Counter;
   declare private _memoryMax: ObservableGauge;
   declare private _sessionsActive: ObservableGauge;
+  declare private _agentDuration: Histogram;
+  declare private _interrupted: Map<string, SpanContext>;
 
   constructor(config: LangGraphInstrumentationConfig = {}) {
     super(LANGGRAPH_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
@@ -130,6 +170,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     });
     this._pending ??= new Set();
     this._turns ??= new WeakMap();
+    this._interrupted ??= new Map();
   }
 
   protected override _updateMetricInstruments(): void {
@@ -138,6 +179,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     this._memory = createHistogramFromCatalogue(this.meter, s.METRIC_CHAT_MEMORY);
     this._operations = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_OPERATIONS);
     this._errors = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_ERRORS);
+    this._agentDuration = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+    );
     this._memoryMax = createObservableGaugeFromCatalogue(this.meter, s.METRIC_CHAT_MEMORY_MAX);
     this._sessionsActive = createObservableGaugeFromCatalogue(
       this.meter,
@@ -164,6 +209,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           path: 'dist/pregel/call',
           patch: (exports) => this.patchTasks(exports as CallModuleLike),
           unpatch: (exports) => this.unpatchTasks(exports as CallModuleLike),
+        },
+        {
+          path: 'dist/prebuilt/react_agent_executor',
+          patch: (exports) => this.patchAgents(exports as ReactAgentModuleLike),
+          unpatch: (exports) => this.unpatchAgents(exports as ReactAgentModuleLike),
         },
       ]),
     ];
@@ -241,6 +291,51 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     if (isWrapped(module.getRunnableForFunc)) this._unwrap(module, 'getRunnableForFunc');
   }
 
+  /**
+   * Prebuilt agents: the graph `createReactAgent` returns is remembered with the agent's
+   * name, so its runs are `invoke_agent` spans. The function is public API of
+   * `@langchain/langgraph/prebuilt`; the graph and the user's arguments are not changed.
+   */
+  private patchAgents(module: ReactAgentModuleLike): void {
+    if (typeof module.createReactAgent !== 'function') {
+      this._diag.debug('createReactAgent not found; prebuilt agents are traced as graphs');
+      return;
+    }
+    if (isWrapped(module.createReactAgent)) this._unwrap(module, 'createReactAgent');
+    const remember = (graph: unknown, params: { name?: unknown } | undefined): void => {
+      try {
+        if (graph === null || typeof graph !== 'object') return;
+        const name = params?.name;
+        agentGraphs.set(
+          graph,
+          typeof name === 'string' && name.length > 0
+            ? name.slice(0, 128)
+            : graphName(graph as PregelLike),
+        );
+      } catch (err) {
+        this._diag.debug('could not remember an agent graph', err);
+      }
+    };
+    this._wrap(
+      module as Required<ReactAgentModuleLike>,
+      'createReactAgent',
+      (original) =>
+        function lorechatCreateReactAgent(
+          this: unknown,
+          params: { name?: unknown } | undefined,
+          ...rest: unknown[]
+        ) {
+          const graph = original.call(this, params, ...rest);
+          remember(graph, params);
+          return graph;
+        },
+    );
+  }
+
+  private unpatchAgents(module: ReactAgentModuleLike): void {
+    if (isWrapped(module.createReactAgent)) this._unwrap(module, 'createReactAgent');
+  }
+
   // --- graph runs (turns) ------------------------------------------------------------------
 
   private wrapStream(original: StreamFn): StreamFn {
@@ -259,7 +354,12 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const [input, options] = args;
     if (!this.isEnabled()) return original.apply(graph, args);
     this.instrumentNodesOnce(graph);
-    if (getTurn() !== undefined) return original.apply(graph, args);
+    if (getTurn() !== undefined) {
+      const agent = agentGraphs.get(graph);
+      return agent === undefined
+        ? original.apply(graph, args)
+        : this.nestedAgent(agent, original, graph, args);
+    }
     let turn: TurnRecord;
     try {
       turn = this.startTurn(graph, input, options);
@@ -267,7 +367,8 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       this._diag.error('failed to start a workflow span', err);
       return original.apply(graph, args);
     }
-    const ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
+    let ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
+    if (turn.agent) ctx = setAgentRun(ctx, turn.agent.run);
     let result: Promise<object>;
     try {
       result = otelContext.with(ctx, () => original.apply(graph, args));
@@ -283,6 +384,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           signal: options?.signal,
           onChunk: (chunk) => {
             if (keepValues) turn.lastValues = chunk;
+            if (!turn.interrupted && isInterruptChunk(chunk)) turn.interrupted = true;
           },
           onEnd: (outcome) => this.endTurn(graph, turn, options, outcome),
         }),
@@ -299,6 +401,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     options: RunnableConfigLike | undefined,
   ): TurnRecord {
     const workflowName = graphName(graph);
+    const agentName = agentGraphs.get(graph);
     const threadId = threadIdOf(options);
     const configured = options?.configurable?.request_id ?? options?.runId;
     const requestId =
@@ -306,18 +409,33 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const query = extractQuery(input);
     const fingerprint = query === undefined ? undefined : queryFingerprint(query);
     const attributes: Attributes = {
-      [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_INVOKE_WORKFLOW,
+      [s.ATTR_GEN_AI_OPERATION_NAME]:
+        agentName === undefined
+          ? s.GEN_AI_OPERATION_INVOKE_WORKFLOW
+          : s.GEN_AI_OPERATION_INVOKE_AGENT,
       [s.ATTR_GEN_AI_WORKFLOW_NAME]: workflowName,
       [s.ATTR_LORECHAT_REQUEST_ID]: requestId,
     };
+    if (agentName !== undefined) attributes[s.ATTR_GEN_AI_AGENT_NAME] = agentName;
+    const links: Link[] = [];
+    if (threadId !== undefined && isResumeCommand(input)) {
+      attributes[s.ATTR_LORECHAT_TURN_RESUMED] = true;
+      const interrupted = this._interrupted.get(threadId);
+      if (interrupted) {
+        this._interrupted.delete(threadId);
+        links.push({ context: interrupted, attributes: { [s.ATTR_LORECHAT_LINK_TYPE]: 'resume' } });
+      }
+    }
     if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
     if (fingerprint !== undefined) attributes[s.ATTR_LORECHAT_QUERY_FINGERPRINT] = fingerprint;
     const captured = captureContent(this._shared, input);
     if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
-    const span = this.tracer.startSpan(`${s.SPAN_INVOKE_WORKFLOW} ${workflowName}`, {
-      kind: SpanKind.INTERNAL,
-      attributes,
-    });
+    const span = this.tracer.startSpan(
+      agentName === undefined
+        ? `${s.SPAN_INVOKE_WORKFLOW} ${workflowName}`
+        : `${s.SPAN_INVOKE_AGENT} ${agentName}`,
+      { kind: SpanKind.INTERNAL, attributes, links },
+    );
     const info: TurnInfo = { threadId, requestId, workflowName };
     const ns = options?.configurable?.checkpoint_ns;
     const turn: TurnRecord = {
@@ -328,6 +446,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       checkpointNs: typeof ns === 'string' ? ns : '',
       lastValues: undefined,
       stored: undefined,
+      agent:
+        agentName === undefined
+          ? undefined
+          : { name: agentName, run: { inferenceCalls: 0, toolCalls: 0 } },
+      interrupted: false,
     };
     this._turns.set(info, turn);
     if (threadId !== undefined && typeof graph.checkpointer === 'object') {
@@ -378,6 +501,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           error: failed ? { thrown: outcome.error } : undefined,
         };
         const answer = failed ? undefined : extractAnswer(finalState);
+        if (turn.interrupted) {
+          span.setAttribute(s.ATTR_LORECHAT_TURN_INTERRUPTED, true);
+          if (info.threadId !== undefined) this.rememberInterrupted(info.threadId, span);
+        }
         if (memoryBytes !== undefined) {
           span.setAttribute(s.ATTR_LORECHAT_MEMORY_USAGE, memoryBytes);
           this._memory.record(memoryBytes);
@@ -401,7 +528,9 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
               ? s.STATUS_ERROR
               : outcome.kind === 'cancelled'
                 ? 'cancelled'
-                : s.STATUS_SUCCESS,
+                : turn.interrupted
+                  ? 'interrupted'
+                  : s.STATUS_SUCCESS,
           },
         );
         const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
@@ -410,13 +539,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           this._responseTime.record(durationS, { [s.METRIC_ATTR_STATUS]: status });
         }
         this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat' });
-        if (failed) {
-          const type = errorType(outcome.error);
+        const type = failed ? recordFailure(span, outcome.error, endTime) : undefined;
+        if (type !== undefined) {
           this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: type });
-          span.recordException(toException(outcome.error), endTime);
-          span.setAttribute(s.ATTR_ERROR_TYPE, type);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(outcome.error) });
         }
+        if (turn.agent) this.recordAgent(span, turn.agent, durationS, type);
       } catch (err) {
         this._diag.error('failed to record a workflow span', err);
       } finally {
@@ -681,11 +808,8 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         });
         this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
         if (failed) {
-          const type = errorType(error.thrown);
+          const type = recordFailure(span, error.thrown);
           this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph', [s.ATTR_ERROR_TYPE]: type });
-          span.recordException(toException(error.thrown));
-          span.setAttribute(s.ATTR_ERROR_TYPE, type);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessageOf(error.thrown) });
         }
       } catch (err) {
         this._diag.error('failed to finish a node span', err);
@@ -709,6 +833,73 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       (err: unknown) => {
         finish(undefined, { thrown: err });
         throw err;
+      },
+    );
+  }
+
+  /** Agent attributes and `gen_ai.invoke_agent.duration` of a finished agent run. */
+  private recordAgent(
+    span: Span,
+    agent: { readonly name: string; readonly run: AgentRun },
+    durationS: number,
+    errorType: string | undefined,
+  ): void {
+    span.setAttribute(s.ATTR_LORECHAT_AGENT_INFERENCE_CALLS, agent.run.inferenceCalls);
+    span.setAttribute(s.ATTR_LORECHAT_AGENT_TOOL_CALLS, agent.run.toolCalls);
+    const attrs: Attributes = {
+      [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_INVOKE_AGENT,
+      [s.ATTR_GEN_AI_AGENT_NAME]: agent.name,
+    };
+    if (errorType !== undefined) attrs[s.ATTR_ERROR_TYPE] = errorType;
+    this._agentDuration.record(durationS, attrs);
+  }
+
+  /** The interrupted turn of `threadId`, for the link of the turn that resumes it (bounded). */
+  private rememberInterrupted(threadId: string, span: Span): void {
+    this._interrupted.delete(threadId);
+    this._interrupted.set(threadId, span.spanContext());
+    if (this._interrupted.size > MAX_INTERRUPTED_THREADS) {
+      const oldest = this._interrupted.keys().next().value;
+      if (oldest !== undefined) this._interrupted.delete(oldest);
+    }
+  }
+
+  /**
+   * A prebuilt agent run inside a turn (an agent called from a node, or a sub-agent): its
+   * own `invoke_agent` span under the active span, with the model and tool calls it made.
+   */
+  private nestedAgent(
+    name: string,
+    original: StreamFn,
+    graph: PregelLike,
+    args: Parameters<StreamFn>,
+  ): Promise<object> {
+    const run: AgentRun = { inferenceCalls: 0, toolCalls: 0 };
+    const turn = getTurn();
+    return traceOperation(
+      this.tracer,
+      () => {
+        const attributes: Attributes = {
+          [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_INVOKE_AGENT,
+          [s.ATTR_GEN_AI_AGENT_NAME]: name,
+        };
+        if (turn?.threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = turn.threadId;
+        if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
+        return { name: `${s.SPAN_INVOKE_AGENT} ${name}`, attributes };
+      },
+      () => original.apply(graph, args),
+      (op, outcome: Outcome) => {
+        const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
+        const type = failed ? recordFailure(op.span, outcome.error) : undefined;
+        this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
+        if (type !== undefined)
+          this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph', [s.ATTR_ERROR_TYPE]: type });
+        this.recordAgent(op.span, { name, run }, elapsedSeconds(op), type);
+      },
+      {
+        what: 'agent',
+        context: (ctx) => setAgentRun(ctx, run),
+        stream: { signal: args[1]?.signal },
       },
     );
   }
@@ -753,16 +944,6 @@ function graphName(graph: PregelLike): string {
     // fall through
   }
   return 'LangGraph';
-}
-
-function errorMessageOf(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'message' in err
-    ? safeStringify(err.message)
-    : safeStringify(err);
-}
-
-function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
 }
 
 function positiveOr(value: number | undefined, fallback: number, name: string): number {

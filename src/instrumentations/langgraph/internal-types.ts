@@ -64,3 +64,8 @@ export interface LangGraphModuleLike {
   /** Exported by the root entry; `Pregel` is found on its prototype chain. */
   readonly CompiledStateGraph?: { prototype: object };
 }
+
+/** `@langchain/langgraph/dist/prebuilt/react_agent_executor`. */
+export interface ReactAgentModuleLike {
+  createReactAgent?: (params: { name?: unknown } | undefined, ...rest: unknown[]) => unknown;
+}

@@ -136,11 +136,46 @@ export function updatedValues(update: unknown, keys: readonly string[]): Record<
 }
 
 /** `configurable.thread_id` as a string, when present. */
+/** Longest thread id exported; longer ids are cut (they are opaque keys, not text). */
+export const MAX_THREAD_ID_LENGTH = 256;
+
 export function threadIdOf(
   config: { configurable?: Record<string, unknown> } | undefined,
 ): string | undefined {
   const id = config?.configurable?.thread_id;
-  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'string' && id.length > 0) return id.slice(0, MAX_THREAD_ID_LENGTH);
   if (typeof id === 'number' || typeof id === 'bigint') return String(id);
   return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/**
+ * Whether a streamed chunk reports that the run stopped at an `interrupt()`: LangGraph puts
+ * the pending interrupts under `__interrupt__` in `values` and `updates` chunks (and in the
+ * `[mode, chunk]` tuples of multi-mode streams).
+ */
+export function isInterruptChunk(chunk: unknown): boolean {
+  try {
+    if (Array.isArray(chunk))
+      return chunk.some((part) => isObject(part) && '__interrupt__' in part);
+    return isObject(chunk) && '__interrupt__' in chunk;
+  } catch {
+    return false;
+  }
+}
+
+/** A `Command({ resume })` input: the run resumes an interrupted one. */
+export function isResumeCommand(input: unknown): boolean {
+  try {
+    return (
+      isObject(input) &&
+      (input.lg_name === 'Command' || input.constructor?.name === 'Command') &&
+      input.resume !== undefined
+    );
+  } catch {
+    return false;
+  }
 }

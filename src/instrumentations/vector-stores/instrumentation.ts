@@ -29,15 +29,15 @@ import {
   type Histogram,
   type Span,
   SpanKind,
-  SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
-import { errorMessage, errorType, toException } from '../../telemetry/errors.js';
+import { errorType } from '../../telemetry/errors.js';
+import { recordFailure } from '../../telemetry/operation.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
@@ -594,16 +594,10 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   }
 
   private markError(span: Span, thrown: unknown): void {
-    span.recordException(toException(thrown));
-    span.setAttribute(s.ATTR_ERROR_TYPE, errorType(thrown));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(thrown) });
+    recordFailure(span, thrown);
   }
 
   private sink(): EventSink {
     return eventSink(this.logger, this._shared);
   }
-}
-
-function isWrapped(fn: unknown): boolean {
-  return typeof fn === 'function' && (fn as { __wrapped?: boolean }).__wrapped === true;
 }

@@ -160,17 +160,20 @@ describe('robustness', () => {
 });
 
 describe('factory', () => {
-  it('creates the three instrumentations, leaving out disabled ones', () => {
+  it('creates the six instrumentations, leaving out disabled ones', () => {
     const all = createLoreChatInstrumentations({ enabled: false });
     expect(all.map((i) => i.instrumentationName)).toEqual([
       'lorechat-otel/instrumentation-langgraph',
       'lorechat-otel/instrumentation-langchain-chat-models',
       'lorechat-otel/instrumentation-langchain-vectorstores',
+      'lorechat-otel/instrumentation-langchain-tools',
+      'lorechat-otel/instrumentation-langchain-retrievers',
+      'lorechat-otel/instrumentation-langchain-embeddings',
     ]);
     const some = createLoreChatInstrumentations({
       enabled: false,
-      instrumentations: { chatModels: false },
+      instrumentations: { chatModels: false, embeddings: false },
     });
-    expect(some).toHaveLength(2);
+    expect(some).toHaveLength(4);
   });
 });

@@ -1,0 +1,4 @@
+import type { LoreChatSharedConfig } from '../types.js';
+
+/** Configuration of {@link LangChainToolInstrumentation}: tool executions. */
+export type LangChainToolInstrumentationConfig = LoreChatSharedConfig;
