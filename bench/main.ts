@@ -7,17 +7,19 @@
  *   attribution    ours with one part switched off at a time: what each part costs
  *   profile        CPU profiles of the instant workload, uninstrumented vs ours, diffed by package
  *   render         BENCHMARKS.md tables from bench/results/*.json
+ *   bulk-write     the vector-store instrumentation's cost on one 100,000-document write
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attributionCommand } from './attribution.js';
+import { bulkWriteCommand } from './bulk-write.js';
 import { loadCommand } from './load.js';
 import { memoryCommand } from './memory.js';
 import { profileCommand } from './profile.js';
 import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render|bulk-write> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -38,6 +40,9 @@ async function main(): Promise<number> {
       return 0;
     case 'profile':
       await profileCommand(rest, root);
+      return 0;
+    case 'bulk-write':
+      await bulkWriteCommand(rest, root);
       return 0;
     case 'memory':
       await memoryCommand(rest, root);

@@ -44,6 +44,12 @@ export interface OperationSpan {
   readonly kind?: SpanKind;
   readonly attributes?: Attributes;
   readonly links?: Link[];
+  /**
+   * Runs right after the span started, before the original (start events, the
+   * instrumentation's own record of the operation). Part of the guarded start: if it
+   * throws, the span is ended and the original runs untraced.
+   */
+  readonly started?: (span: Span) => void;
 }
 
 /** A started operation, handed to the finish hook. */
@@ -71,6 +77,13 @@ export interface TraceOptions {
 }
 
 /**
+ * What the finish hook may return: nothing (the span ends right after it), or a promise for
+ * work that completes the operation's telemetry later (the span then ends when it settles,
+ * with the time the operation ended).
+ */
+export type FinishResult = void | Promise<unknown>;
+
+/**
  * Runs `original` as one traced operation: `span()` builds the span (guarded), `original`
  * runs with it active, and `finish` runs exactly once when the result settles, with the span
  * ended afterwards whatever `finish` does. Values and errors of `original` pass through
@@ -80,7 +93,7 @@ export function traceOperation<R>(
   tracer: Tracer,
   span: () => OperationSpan,
   original: () => R,
-  finish: (op: Operation, outcome: Outcome) => void,
+  finish: (op: Operation, outcome: Outcome) => FinishResult,
   options: TraceOptions,
 ): R {
   let op: Operation;
@@ -91,6 +104,12 @@ export function traceOperation<R>(
       attributes: spec.attributes,
       links: spec.links,
     });
+    try {
+      spec.started?.(started);
+    } catch (err) {
+      started.end();
+      throw err;
+    }
     const base = trace.setSpan(otelContext.active(), started);
     op = {
       span: started,
@@ -108,13 +127,24 @@ export function traceOperation<R>(
     // An operation aborted because its caller stopped (a consumer that broke out of a
     // stream, a user's AbortController) is cancelled, not failed.
     if (outcome.kind === 'error' && isAbort(outcome.error)) outcome = { kind: 'cancelled' };
+    const endTime = Date.now();
+    let later: FinishResult = undefined;
     try {
-      finish(op, outcome);
+      later = finish(op, outcome);
     } catch (err) {
       diag.error(`lorechat: failed to finish a ${options.what} span`, err);
-    } finally {
-      op.span.end();
     }
+    if (!isThenable(later)) {
+      op.span.end();
+      return;
+    }
+    later.then(
+      () => op.span.end(endTime),
+      (err: unknown) => {
+        diag.error(`lorechat: failed to finish a ${options.what} span`, err);
+        op.span.end(endTime);
+      },
+    );
   };
   let result: R;
   try {

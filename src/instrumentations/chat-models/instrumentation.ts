@@ -12,25 +12,27 @@
  */
 import {
   type Attributes,
-  context as otelContext,
   type Counter,
   type Histogram,
   type Span,
   SpanKind,
-  trace,
 } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
-import { recordFailure } from '../../telemetry/operation.js';
+import {
+  type OperationSpan,
+  type Outcome,
+  recordFailure,
+  traceOperation,
+} from '../../telemetry/operation.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
   createHistogramFromCatalogue,
 } from '../../telemetry/instruments.js';
-import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
 import { getAgentRun, getTurn, inChatCall, markChatCall } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
 import { dualBuildModule } from '../module-files.js';
@@ -163,40 +165,28 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
     args: Parameters<GenerateFn>,
   ): Promise<ChatResultLike> {
     const [messages, options] = args;
-    {
-      if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
-      let call: CallRecord;
-      try {
-        call = this.startCall(model, options, false, messages);
-      } catch (err) {
-        this._diag.error('failed to start a chat span', err);
-        return original.apply(model, args);
-      }
-      const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
-      let pending: Promise<ChatResultLike>;
-      try {
-        pending = otelContext.with(ctx, () => original.apply(model, args));
-      } catch (err) {
-        this.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
-        throw err;
-      }
-      return Promise.resolve(pending).then(
-        (result) => {
-          this.endCall(
-            call,
-            { kind: 'done' },
-            safe(() => responseFromResult(result)) ?? emptyResponse(),
-            undefined,
-            () => outputTexts(result),
-          );
-          return result;
-        },
-        (err: unknown) => {
-          this.endCall(call, { kind: 'error', error: err }, emptyResponse(), undefined, undefined);
-          throw err;
-        },
-      );
-    }
+    if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
+    let call: CallRecord;
+    return traceOperation(
+      this.tracer,
+      () => this.startCall(model, options, false, messages, (record) => (call = record)),
+      () => original.apply(model, args),
+      (_op, outcome) => {
+        if (outcome.kind !== 'done') {
+          this.endCall(call, outcome, emptyResponse(), undefined, undefined);
+          return;
+        }
+        const result = outcome.result as ChatResultLike;
+        this.endCall(
+          call,
+          outcome,
+          safe(() => responseFromResult(result)) ?? emptyResponse(),
+          undefined,
+          () => outputTexts(result),
+        );
+      },
+      { what: 'chat', context: markChatCall },
+    );
   }
 
   private wrapStream(original: StreamFn): StreamFn {
@@ -213,66 +203,52 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
     args: Parameters<StreamFn>,
   ): Promise<object> {
     const [input, options] = args;
-    {
-      if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
-      let call: CallRecord;
-      try {
-        call = this.startCall(model, options, true, input);
-      } catch (err) {
-        this._diag.error('failed to start a chat span', err);
-        return original.apply(model, args);
-      }
-      const ctx = markChatCall(trace.setSpan(otelContext.active(), call.span));
-      const response = emptyResponse();
-      let firstChunkAt: number | undefined;
-      let text = '';
-      const capture = this._shared.captureMessageContent;
-      const limit = this._shared.contentMaxLength;
-      const end = (outcome: StreamOutcome) =>
+    if (!this.isEnabled() || inChatCall()) return original.apply(model, args);
+    let call: CallRecord;
+    const response = emptyResponse();
+    let firstChunkAt: number | undefined;
+    let text = '';
+    const capture = this._shared.captureMessageContent;
+    const limit = this._shared.contentMaxLength;
+    const signal = (options as { signal?: unknown } | undefined)?.signal;
+    return traceOperation(
+      this.tracer,
+      () => this.startCall(model, options, true, input, (record) => (call = record)),
+      () => original.apply(model, args),
+      (_op, outcome) =>
         this.endCall(
           call,
           outcome,
           response,
           firstChunkAt,
           capture ? () => [{ role: 'assistant', content: text }] : undefined,
-        );
-      let pending: Promise<object>;
-      try {
-        pending = otelContext.with(ctx, () => original.apply(model, args));
-      } catch (err) {
-        end({ kind: 'error', error: err });
-        throw err;
-      }
-      const signal = (options as { signal?: unknown } | undefined)?.signal;
-      return Promise.resolve(pending).then(
-        (stream) =>
-          observeStream(stream, {
-            ctx,
-            signal: signal instanceof AbortSignal ? signal : undefined,
-            onChunk: (chunk) => {
-              firstChunkAt ??= performance.now();
-              foldMessage(response, chunk as MessageLike);
-              if (capture && text.length <= limit) {
-                const c = (chunk as MessageLike | undefined)?.content;
-                if (typeof c === 'string') text += c;
-              }
-            },
-            onEnd: end,
-          }),
-        (err: unknown) => {
-          end({ kind: 'error', error: err });
-          throw err;
+        ),
+      {
+        what: 'chat',
+        context: markChatCall,
+        stream: {
+          signal: signal instanceof AbortSignal ? signal : undefined,
+          onChunk: (chunk) => {
+            firstChunkAt ??= performance.now();
+            foldMessage(response, chunk as MessageLike);
+            if (capture && text.length <= limit) {
+              const c = (chunk as MessageLike | undefined)?.content;
+              if (typeof c === 'string') text += c;
+            }
+          },
         },
-      );
-    }
+      },
+    );
   }
 
+  /** The call's span; `started` hands the record of the started call to the caller. */
   private startCall(
     model: ChatModelLike,
     options: unknown,
     streaming: boolean,
     input: unknown,
-  ): CallRecord {
+    started: (call: CallRecord) => void,
+  ): OperationSpan {
     const request = requestInfo(model, options);
     const turn = getTurn();
     const agent = getAgentRun();
@@ -298,34 +274,37 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
       ? captureContent(this._shared, inputMessages(input))
       : undefined;
     if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
-    const span = this.tracer.startSpan(`${s.SPAN_CHAT} ${request.model}`, {
+    return {
+      name: `${s.SPAN_CHAT} ${request.model}`,
       kind: SpanKind.CLIENT,
       attributes,
-    });
-    emitEvent(
-      this.sink(),
-      span,
-      s.EVENT_LLM_REQUEST,
-      { threadId, requestId: turn?.requestId },
-      {
-        [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-        [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+      started: (span) => {
+        emitEvent(
+          this.sink(),
+          span,
+          s.EVENT_LLM_REQUEST,
+          { threadId, requestId: turn?.requestId },
+          {
+            [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
+            [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
+          },
+          { provider: request.provider, model: request.model, stream: streaming },
+        );
+        started({
+          span,
+          request,
+          start: performance.now(),
+          threadId,
+          requestId: turn?.requestId,
+          streaming,
+        });
       },
-      { provider: request.provider, model: request.model, stream: streaming },
-    );
-    return {
-      span,
-      request,
-      start: performance.now(),
-      threadId,
-      requestId: turn?.requestId,
-      streaming,
     };
   }
 
   private endCall(
     call: CallRecord,
-    outcome: StreamOutcome,
+    outcome: Outcome,
     response: ResponseInfo,
     firstChunkAt: number | undefined,
     output: (() => unknown) | undefined,
@@ -420,8 +399,6 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
       );
     } catch (err) {
       this._diag.error('failed to finish a chat span', err);
-    } finally {
-      span.end();
     }
   }
 

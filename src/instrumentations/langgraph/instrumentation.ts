@@ -23,7 +23,6 @@ import { randomUUID } from 'node:crypto';
 
 import {
   type Attributes,
-  context as otelContext,
   type Counter,
   diag,
   type Histogram,
@@ -32,7 +31,6 @@ import {
   type Span,
   type SpanContext,
   SpanKind,
-  trace,
 } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
@@ -54,11 +52,12 @@ import {
 import { SessionTracker } from '../../telemetry/sessions.js';
 import {
   elapsedSeconds,
+  type Operation,
+  type OperationSpan,
   type Outcome,
   recordFailure,
   traceOperation,
 } from '../../telemetry/operation.js';
-import { observeStream, type StreamOutcome } from '../../telemetry/streams.js';
 import {
   type AgentRun,
   getTurn,
@@ -97,6 +96,8 @@ export const LANGGRAPH_INSTRUMENTATION_NAME = 'lorechat-otel/instrumentation-lan
 const DEFAULT_SESSION_WINDOW_MS = 15 * 60 * 1000;
 const DEFAULT_MAX_SESSIONS = 10_000;
 const MAX_TRIGGERS = 16;
+/** Longest `configurable.request_id` exported (ids are opaque keys). */
+const MAX_REQUEST_ID_LENGTH = 128;
 const NODE_PROXY = Symbol.for('lorechat.langgraph.nodeProxy');
 
 type StreamFn = PregelLike['stream'];
@@ -361,51 +362,62 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         : this.nestedAgent(agent, original, graph, args);
     }
     let turn: TurnRecord;
-    try {
-      turn = this.startTurn(graph, input, options);
-    } catch (err) {
-      this._diag.error('failed to start a workflow span', err);
-      return original.apply(graph, args);
-    }
-    let ctx = setTurn(trace.setSpan(otelContext.active(), turn.span), turn.info);
-    if (turn.agent) ctx = setAgentRun(ctx, turn.agent.run);
-    let result: Promise<object>;
-    try {
-      result = otelContext.with(ctx, () => original.apply(graph, args));
-    } catch (err) {
-      this.endTurn(graph, turn, options, { kind: 'error', error: err });
-      throw err;
-    }
+    let info: TurnInfo;
+    let agent: TurnRecord['agent'];
     const keepValues = (options?.streamMode ?? graph.streamMode) === 'values';
-    return Promise.resolve(result).then(
-      (stream) =>
-        observeStream(stream, {
-          ctx,
+    return traceOperation(
+      this.tracer,
+      () => {
+        const start = this.startTurn(graph, input, options);
+        ({ info, agent } = start);
+        return {
+          ...start.span,
+          started: (span) => {
+            turn = start.started(span);
+          },
+        };
+      },
+      () => original.apply(graph, args),
+      (_op, outcome) => this.endTurn(graph, turn, options, outcome),
+      {
+        what: 'workflow',
+        context: (ctx) => {
+          const withTurn = setTurn(ctx, info);
+          return agent ? setAgentRun(withTurn, agent.run) : withTurn;
+        },
+        stream: {
           signal: options?.signal,
           onChunk: (chunk) => {
             if (keepValues) turn.lastValues = chunk;
             if (!turn.interrupted && isInterruptChunk(chunk)) turn.interrupted = true;
           },
-          onEnd: (outcome) => this.endTurn(graph, turn, options, outcome),
-        }),
-      (err: unknown) => {
-        this.endTurn(graph, turn, options, { kind: 'error', error: err });
-        throw err;
+        },
       },
     );
   }
 
+  /**
+   * The turn's span, and what to do once it started (the turn's record, its start events).
+   * Built before the span starts, so links to an interrupted turn can be given.
+   */
   private startTurn(
     graph: PregelLike,
     input: unknown,
     options: RunnableConfigLike | undefined,
-  ): TurnRecord {
+  ): {
+    span: OperationSpan;
+    info: TurnInfo;
+    agent: TurnRecord['agent'];
+    started: (span: Span) => TurnRecord;
+  } {
     const workflowName = graphName(graph);
     const agentName = agentGraphs.get(graph);
     const threadId = threadIdOf(options);
     const configured = options?.configurable?.request_id ?? options?.runId;
     const requestId =
-      typeof configured === 'string' && configured.length > 0 ? configured : randomUUID();
+      typeof configured === 'string' && configured.length > 0
+        ? configured.slice(0, MAX_REQUEST_ID_LENGTH)
+        : randomUUID();
     const query = extractQuery(input);
     const fingerprint = query === undefined ? undefined : queryFingerprint(query);
     const attributes: Attributes = {
@@ -430,28 +442,47 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     if (fingerprint !== undefined) attributes[s.ATTR_LORECHAT_QUERY_FINGERPRINT] = fingerprint;
     const captured = captureContent(this._shared, input);
     if (captured !== undefined) attributes[s.ATTR_GEN_AI_INPUT_MESSAGES] = captured;
-    const span = this.tracer.startSpan(
-      agentName === undefined
-        ? `${s.SPAN_INVOKE_WORKFLOW} ${workflowName}`
-        : `${s.SPAN_INVOKE_AGENT} ${agentName}`,
-      { kind: SpanKind.INTERNAL, attributes, links },
-    );
     const info: TurnInfo = { threadId, requestId, workflowName };
+    const agent: TurnRecord['agent'] =
+      agentName === undefined
+        ? undefined
+        : { name: agentName, run: { inferenceCalls: 0, toolCalls: 0 } };
+    const span: OperationSpan = {
+      name:
+        agentName === undefined
+          ? `${s.SPAN_INVOKE_WORKFLOW} ${workflowName}`
+          : `${s.SPAN_INVOKE_AGENT} ${agentName}`,
+      kind: SpanKind.INTERNAL,
+      attributes,
+      links,
+    };
     const ns = options?.configurable?.checkpoint_ns;
-    const turn: TurnRecord = {
+    return {
       span,
       info,
-      start: performance.now(),
-      fingerprint,
-      checkpointNs: typeof ns === 'string' ? ns : '',
-      lastValues: undefined,
-      stored: undefined,
-      agent:
-        agentName === undefined
-          ? undefined
-          : { name: agentName, run: { inferenceCalls: 0, toolCalls: 0 } },
-      interrupted: false,
+      agent,
+      started: (started) =>
+        this.turnStarted(
+          graph,
+          {
+            span: started,
+            info,
+            start: performance.now(),
+            fingerprint,
+            checkpointNs: typeof ns === 'string' ? ns : '',
+            lastValues: undefined,
+            stored: undefined,
+            agent,
+            interrupted: false,
+          },
+          query,
+        ),
     };
+  }
+
+  private turnStarted(graph: PregelLike, turn: TurnRecord, query: string | undefined): TurnRecord {
+    const { span, info, fingerprint } = turn;
+    const { threadId, requestId, workflowName } = info;
     this._turns.set(info, turn);
     if (threadId !== undefined && typeof graph.checkpointer === 'object') {
       this.observeCheckpointer(graph.checkpointer);
@@ -485,8 +516,8 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     graph: PregelLike,
     turn: TurnRecord,
     options: RunnableConfigLike | undefined,
-    outcome: StreamOutcome,
-  ): void {
+    outcome: Outcome,
+  ): Promise<void> | undefined {
     const endTime = Date.now();
     const durationS = (performance.now() - turn.start) / 1000;
     const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
@@ -546,14 +577,12 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         if (turn.agent) this.recordAgent(span, turn.agent, durationS, type);
       } catch (err) {
         this._diag.error('failed to record a workflow span', err);
-      } finally {
-        span.end(endTime);
       }
     };
     try {
       if (failed || this.getConfig().measureSessionMemory === false) {
         finish(undefined, turn.lastValues);
-        return;
+        return undefined;
       }
       const stored = turn.stored;
       if (stored) {
@@ -568,7 +597,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           .catch((err: unknown) => this._diag.error('failed to finish a workflow span', err))
           .finally(() => this._pending.delete(pending));
         this._pending.add(pending);
-        return;
+        return pending;
       }
       // Pin this turn's checkpoint now (the lookup of the thread's latest checkpoint starts
       // synchronously), but serialize it only after the caller got its answer.
@@ -590,9 +619,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         });
       });
       this._pending.add(pending);
+      return pending;
     } catch (err) {
       this._diag.error('failed to finish a workflow span', err);
-      turn.span.end(endTime);
+      return undefined;
     }
   }
 
@@ -721,120 +751,107 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     config: RunnableConfigLike | undefined,
     kind: 'node' | 'task',
   ): Promise<unknown> {
-    let span: Span;
-    let start: number;
-    let turn: TurnInfo | undefined;
-    try {
-      turn = getTurn();
-      const metadata = config?.metadata ?? {};
-      const step = metadata.langgraph_step;
-      const triggers = Array.isArray(metadata.langgraph_triggers)
-        ? metadata.langgraph_triggers
-            .filter((t): t is string => typeof t === 'string')
-            .slice(0, MAX_TRIGGERS)
+    const turn = getTurn();
+    return traceOperation(
+      this.tracer,
+      () => {
+        const metadata = config?.metadata ?? {};
+        const step = metadata.langgraph_step;
+        const triggers = Array.isArray(metadata.langgraph_triggers)
+          ? metadata.langgraph_triggers
+              .filter((t): t is string => typeof t === 'string')
+              .slice(0, MAX_TRIGGERS)
+          : undefined;
+        const threadId = turn?.threadId ?? threadIdOf(config);
+        const attributes: Attributes = { [s.ATTR_LORECHAT_NODE_NAME]: name };
+        if (typeof step === 'number') attributes[s.ATTR_LORECHAT_NODE_STEP] = step;
+        if (triggers) attributes[s.ATTR_LORECHAT_NODE_TRIGGERS] = triggers;
+        if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
+        if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
+        return {
+          name: `${s.SPAN_INVOKE_NODE} ${name}`,
+          kind: SpanKind.INTERNAL,
+          attributes,
+          started: (span) =>
+            emitEvent(
+              this.sink(),
+              span,
+              s.EVENT_GRAPH_NODE_ENTER,
+              { threadId, requestId: turn?.requestId },
+              {
+                [s.ATTR_LORECHAT_NODE_NAME]: name,
+                [s.ATTR_LORECHAT_NODE_STEP]: typeof step === 'number' ? step : undefined,
+              },
+              { node: name, step: typeof step === 'number' ? step : null },
+            ),
+        };
+      },
+      () => bound.invoke(input, config),
+      (op, outcome) => this.finishNode(op, outcome, name, config, turn, kind),
+      { what: 'node' },
+    );
+  }
+
+  private finishNode(
+    { span, start }: Operation,
+    outcome: Outcome,
+    name: string,
+    config: RunnableConfigLike | undefined,
+    turn: TurnInfo | undefined,
+    kind: 'node' | 'task',
+  ): void {
+    const durationS = (performance.now() - start) / 1000;
+    const error = outcome.kind === 'error' ? { thrown: outcome.error } : undefined;
+    const failed = error !== undefined && !isGraphControlFlow(error.thrown);
+    const threadId = turn?.threadId ?? threadIdOf(config);
+    const ec = {
+      threadId,
+      requestId: turn?.requestId,
+      durationMs: durationS * 1000,
+      error: failed ? error : undefined,
+    };
+    if (outcome.kind === 'done' && kind === 'node') {
+      const result = outcome.result;
+      const keys = updatedKeys(result);
+      const attrs: Attributes = {
+        [s.ATTR_LORECHAT_NODE_NAME]: name,
+        [s.ATTR_LORECHAT_STATE_KEYS]: keys,
+      };
+      const values = this._shared.captureMessageContent
+        ? captureContent(this._shared, updatedValues(result, keys))
         : undefined;
-      const threadId = turn?.threadId ?? threadIdOf(config);
-      const attributes: Attributes = { [s.ATTR_LORECHAT_NODE_NAME]: name };
-      if (typeof step === 'number') attributes[s.ATTR_LORECHAT_NODE_STEP] = step;
-      if (triggers) attributes[s.ATTR_LORECHAT_NODE_TRIGGERS] = triggers;
-      if (threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = threadId;
-      if (turn) attributes[s.ATTR_LORECHAT_REQUEST_ID] = turn.requestId;
-      span = this.tracer.startSpan(`${s.SPAN_INVOKE_NODE} ${name}`, {
-        kind: SpanKind.INTERNAL,
-        attributes,
-      });
-      start = performance.now();
+      if (values !== undefined) attrs[s.ATTR_LORECHAT_STATE_VALUES] = values;
       emitEvent(
         this.sink(),
         span,
-        s.EVENT_GRAPH_NODE_ENTER,
+        s.EVENT_GRAPH_STATE_UPDATE,
         { threadId, requestId: turn?.requestId },
+        attrs,
         {
-          [s.ATTR_LORECHAT_NODE_NAME]: name,
-          [s.ATTR_LORECHAT_NODE_STEP]: typeof step === 'number' ? step : undefined,
+          node: name,
+          keys,
+          ...(values !== undefined ? { values } : {}),
         },
-        { node: name, step: typeof step === 'number' ? step : null },
       );
-    } catch (err) {
-      this._diag.error('failed to start a node span', err);
-      return bound.invoke(input, config);
     }
-    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
-      try {
-        const durationS = (performance.now() - start) / 1000;
-        const failed = error !== undefined && !isGraphControlFlow(error.thrown);
-        const threadId = turn?.threadId ?? threadIdOf(config);
-        const ec = {
-          threadId,
-          requestId: turn?.requestId,
-          durationMs: durationS * 1000,
-          error: failed ? error : undefined,
-        };
-        if (!error && kind === 'node') {
-          const keys = updatedKeys(result);
-          const attrs: Attributes = {
-            [s.ATTR_LORECHAT_NODE_NAME]: name,
-            [s.ATTR_LORECHAT_STATE_KEYS]: keys,
-          };
-          const values = this._shared.captureMessageContent
-            ? captureContent(this._shared, updatedValues(result, keys))
-            : undefined;
-          if (values !== undefined) attrs[s.ATTR_LORECHAT_STATE_VALUES] = values;
-          emitEvent(
-            this.sink(),
-            span,
-            s.EVENT_GRAPH_STATE_UPDATE,
-            { threadId, requestId: turn?.requestId },
-            attrs,
-            {
-              node: name,
-              keys,
-              ...(values !== undefined ? { values } : {}),
-            },
-          );
-        }
-        emitEvent(
-          this.sink(),
-          span,
-          s.EVENT_GRAPH_NODE_EXIT,
-          ec,
-          { [s.ATTR_LORECHAT_NODE_NAME]: name },
-          { node: name },
-        );
-        const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
-        this._nodeDuration.record(durationS, {
-          [s.METRIC_ATTR_NODE_NAME]: name,
-          [s.METRIC_ATTR_STATUS]: status,
-        });
-        this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
-        if (failed) {
-          const type = recordFailure(span, error.thrown);
-          this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph', [s.ATTR_ERROR_TYPE]: type });
-        }
-      } catch (err) {
-        this._diag.error('failed to finish a node span', err);
-      } finally {
-        span.end();
-      }
-    };
-    const ctx = trace.setSpan(otelContext.active(), span);
-    let pending: Promise<unknown>;
-    try {
-      pending = otelContext.with(ctx, () => bound.invoke(input, config));
-    } catch (err) {
-      finish(undefined, { thrown: err });
-      throw err;
-    }
-    return Promise.resolve(pending).then(
-      (result) => {
-        finish(result, undefined);
-        return result;
-      },
-      (err: unknown) => {
-        finish(undefined, { thrown: err });
-        throw err;
-      },
+    emitEvent(
+      this.sink(),
+      span,
+      s.EVENT_GRAPH_NODE_EXIT,
+      ec,
+      { [s.ATTR_LORECHAT_NODE_NAME]: name },
+      { node: name },
     );
+    const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+    this._nodeDuration.record(durationS, {
+      [s.METRIC_ATTR_NODE_NAME]: name,
+      [s.METRIC_ATTR_STATUS]: status,
+    });
+    this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph' });
+    if (failed) {
+      const type = recordFailure(span, error.thrown);
+      this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'graph', [s.ATTR_ERROR_TYPE]: type });
+    }
   }
 
   /** Agent attributes and `gen_ai.invoke_agent.duration` of a finished agent run. */

@@ -20,24 +20,16 @@
  * Insert vs update: an add whose ids (given in `options.ids`) include an id already written
  * through an instrumented store in this process is an `update`; otherwise `insert`. Ids are
  * remembered in a bounded set (`maxTrackedDocumentIds`), so very old ids count as inserts.
+ * A write looks at and remembers at most 256 of its ids (all of a small batch, an even
+ * spread of a large one), so its bookkeeping costs the same whatever the batch size.
  */
-import {
-  type Attributes,
-  context as otelContext,
-  type Counter,
-  diag,
-  type Histogram,
-  type Span,
-  SpanKind,
-  trace,
-} from '@opentelemetry/api';
+import { type Attributes, type Counter, diag, type Histogram, SpanKind } from '@opentelemetry/api';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
-import { errorType } from '../../telemetry/errors.js';
-import { recordFailure } from '../../telemetry/operation.js';
+import { recordFailure, traceOperation } from '../../telemetry/operation.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
   createCounterFromCatalogue,
@@ -65,6 +57,7 @@ import {
   documentsForCapture,
   idsOf,
   INSTRUMENTED_METHODS,
+  returnedIds,
   SEARCH_METHODS,
   type SearchMethod,
   searchResults,
@@ -361,47 +354,42 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
     original: AnyMethod,
     args: unknown[],
   ): unknown {
-    let span: Span;
-    let op: VectorOpState;
+    const op: VectorOpState = { store, scores: undefined };
     let meta: {
       collection: string;
       k: number | undefined;
       threadId: string | undefined;
       requestId: string | undefined;
     };
-    const start = performance.now();
-    try {
-      const collection = storeCollection(store);
-      const positions = SEARCH_METHODS[method];
-      const k = topK(args[positions.k]);
-      const turn = getTurn();
-      meta = { collection, k, threadId: turn?.threadId, requestId: turn?.requestId };
-      const attributes: Attributes = {
-        [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_RETRIEVAL,
-        [s.ATTR_GEN_AI_DATA_SOURCE_ID]: collection,
-        [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
-        [s.ATTR_DB_COLLECTION_NAME]: collection,
-      };
-      if (k !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_K] = k;
-      if (positions.query >= 0 && typeof args[positions.query] === 'string') {
-        const q = captureContent(this._shared, args[positions.query]);
-        if (q !== undefined) attributes[s.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = q;
-      }
-      span = this.tracer.startSpan(`${s.SPAN_RETRIEVAL} ${collection}`, {
-        kind: SpanKind.CLIENT,
-        attributes,
-      });
-      op = { store, scores: undefined };
-    } catch (err) {
-      this._diag.error('failed to start a retrieval span', err);
-      return original.apply(store, args);
-    }
-    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
-      try {
+    return traceOperation(
+      this.tracer,
+      () => {
+        const collection = storeCollection(store);
+        const positions = SEARCH_METHODS[method];
+        const k = topK(args[positions.k]);
+        const turn = getTurn();
+        meta = { collection, k, threadId: turn?.threadId, requestId: turn?.requestId };
+        const attributes: Attributes = {
+          [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_RETRIEVAL,
+          [s.ATTR_GEN_AI_DATA_SOURCE_ID]: collection,
+          [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+          [s.ATTR_DB_COLLECTION_NAME]: collection,
+        };
+        if (k !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_K] = k;
+        if (positions.query >= 0 && typeof args[positions.query] === 'string') {
+          const q = captureContent(this._shared, args[positions.query]);
+          if (q !== undefined) attributes[s.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = q;
+        }
+        return { name: `${s.SPAN_RETRIEVAL} ${collection}`, kind: SpanKind.CLIENT, attributes };
+      },
+      () => original.apply(store, args),
+      ({ span, start }, outcome) => {
         const durationS = (performance.now() - start) / 1000;
-        const { count, scores, docs } = error
-          ? { count: undefined, scores: undefined, docs: [] }
-          : searchResults(result);
+        const error = outcome.kind === 'error' ? { thrown: outcome.error } : undefined;
+        const { count, scores, docs } =
+          outcome.kind === 'done'
+            ? searchResults(outcome.result)
+            : { count: undefined, scores: undefined, docs: [] };
         const allScores = scores ?? op.scores;
         if (count !== undefined) span.setAttribute(s.ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT, count);
         if (allScores) span.setAttribute(s.ATTR_LORECHAT_RETRIEVAL_SCORES, allScores);
@@ -409,7 +397,8 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
           ? undefined
           : captureContent(this._shared, documentsForCapture(docs, allScores));
         if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_RETRIEVAL_DOCUMENTS, captured);
-        this.recordOperation('search', durationS, error);
+        const type = error ? recordFailure(span, error.thrown) : undefined;
+        this.recordOperation('search', durationS, type);
         if (count !== undefined) this._documents.record(count);
         emitEvent(
           this.sink(),
@@ -428,14 +417,9 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
           },
           { store: meta.collection, top_k: meta.k ?? null, docs_retrieved: count ?? null },
         );
-        if (error) this.markError(span, error.thrown);
-      } catch (err) {
-        this._diag.error('failed to finish a retrieval span', err);
-      } finally {
-        span.end();
-      }
-    };
-    return this.runIn(span, op, store, original, args, finish);
+      },
+      { what: 'retrieval', context: (ctx) => setVectorOp(ctx, op) },
+    );
   }
 
   private runWrite(
@@ -444,48 +428,43 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
     original: AnyMethod,
     args: unknown[],
   ): unknown {
-    let span: Span;
     let meta: {
       collection: string;
       operation: 'insert' | 'update';
       batch: number | undefined;
       ids: string[] | undefined;
     };
-    const start = performance.now();
     const turn = getTurn();
-    try {
-      const collection = storeCollection(store);
-      const positions = WRITE_METHODS[method];
-      const docs = args[positions.docs];
-      const batch = Array.isArray(docs) ? docs.length : undefined;
-      const ids = idsOf(args[positions.options], docs);
-      const operation = ids?.some((id) => this._seenIds.has(`${collection}\u0000${id}`))
-        ? 'update'
-        : 'insert';
-      meta = { collection, operation, batch, ids };
-      const attributes: Attributes = {
-        [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
-        [s.ATTR_DB_OPERATION_NAME]: operation,
-        [s.ATTR_DB_COLLECTION_NAME]: collection,
-      };
-      if (batch !== undefined) attributes[s.ATTR_DB_OPERATION_BATCH_SIZE] = batch;
-      span = this.tracer.startSpan(`${operation} ${collection}`, {
-        kind: SpanKind.CLIENT,
-        attributes,
-      });
-    } catch (err) {
-      this._diag.error('failed to start a vector store write span', err);
-      return original.apply(store, args);
-    }
-    const finish = (result: unknown, error: { thrown: unknown } | undefined): void => {
-      try {
+    return traceOperation(
+      this.tracer,
+      () => {
+        const collection = storeCollection(store);
+        const positions = WRITE_METHODS[method];
+        const docs = args[positions.docs];
+        const batch = Array.isArray(docs) ? docs.length : undefined;
+        const ids = idsOf(args[positions.options], docs);
+        const operation = ids?.some((id) => this._seenIds.has(`${collection}\u0000${id}`))
+          ? 'update'
+          : 'insert';
+        meta = { collection, operation, batch, ids };
+        const attributes: Attributes = {
+          [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+          [s.ATTR_DB_OPERATION_NAME]: operation,
+          [s.ATTR_DB_COLLECTION_NAME]: collection,
+        };
+        if (batch !== undefined) attributes[s.ATTR_DB_OPERATION_BATCH_SIZE] = batch;
+        return { name: `${operation} ${collection}`, kind: SpanKind.CLIENT, attributes };
+      },
+      () => original.apply(store, args),
+      ({ span, start }, outcome) => {
         const durationS = (performance.now() - start) / 1000;
-        if (!error) {
-          const written =
-            meta.ids ?? (Array.isArray(result) ? result.filter((r) => typeof r === 'string') : []);
+        const error = outcome.kind === 'error' ? { thrown: outcome.error } : undefined;
+        if (outcome.kind === 'done') {
+          const written = meta.ids ?? returnedIds(outcome.result);
           for (const id of written) this._seenIds.add(`${meta.collection}\u0000${id}`);
         }
-        this.recordOperation(meta.operation, durationS, error);
+        const type = error ? recordFailure(span, error.thrown) : undefined;
+        this.recordOperation(meta.operation, durationS, type);
         emitEvent(
           this.sink(),
           span,
@@ -502,99 +481,50 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
           },
           { collection: meta.collection, batch_size: meta.batch ?? null },
         );
-        if (error) this.markError(span, error.thrown);
-      } catch (err) {
-        this._diag.error('failed to finish a vector store write span', err);
-      } finally {
-        span.end();
-      }
-    };
-    return this.runIn(span, { store, scores: undefined }, store, original, args, finish);
-  }
-
-  private runDelete(store: VectorStoreLike, original: AnyMethod, args: unknown[]): unknown {
-    let span: Span;
-    const start = performance.now();
-    try {
-      const collection = storeCollection(store);
-      span = this.tracer.startSpan(`delete ${collection}`, {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
-          [s.ATTR_DB_OPERATION_NAME]: 'delete',
-          [s.ATTR_DB_COLLECTION_NAME]: collection,
-        },
-      });
-    } catch (err) {
-      this._diag.error('failed to start a vector store delete span', err);
-      return original.apply(store, args);
-    }
-    const finish = (_result: unknown, error: { thrown: unknown } | undefined): void => {
-      try {
-        this.recordOperation('delete', (performance.now() - start) / 1000, error);
-        if (error) this.markError(span, error.thrown);
-      } catch (err) {
-        this._diag.error('failed to finish a vector store delete span', err);
-      } finally {
-        span.end();
-      }
-    };
-    return this.runIn(span, { store, scores: undefined }, store, original, args, finish);
-  }
-
-  /** Runs `original` with `span` active and `op` marking the store busy; finishes once. */
-  private runIn(
-    span: Span,
-    op: VectorOpState,
-    store: unknown,
-    original: AnyMethod,
-    args: unknown[],
-    finish: (result: unknown, error: { thrown: unknown } | undefined) => void,
-  ): unknown {
-    const ctx = setVectorOp(trace.setSpan(otelContext.active(), span), op);
-    let result: unknown;
-    try {
-      result = otelContext.with(ctx, () => original.apply(store, args));
-    } catch (err) {
-      finish(undefined, { thrown: err });
-      throw err;
-    }
-    if (!(result instanceof Promise)) {
-      finish(result, undefined);
-      return result;
-    }
-    return result.then(
-      (value: unknown) => {
-        finish(value, undefined);
-        return value;
       },
-      (err: unknown) => {
-        finish(undefined, { thrown: err });
-        throw err;
+      {
+        what: 'vector store write',
+        context: (ctx) => setVectorOp(ctx, { store, scores: undefined }),
       },
     );
   }
 
-  private recordOperation(
-    operation: string,
-    durationS: number,
-    error: { thrown: unknown } | undefined,
-  ): void {
-    const status = error ? s.STATUS_ERROR : s.STATUS_SUCCESS;
+  private runDelete(store: VectorStoreLike, original: AnyMethod, args: unknown[]): unknown {
+    return traceOperation(
+      this.tracer,
+      () => {
+        const collection = storeCollection(store);
+        return {
+          name: `delete ${collection}`,
+          kind: SpanKind.CLIENT,
+          attributes: {
+            [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
+            [s.ATTR_DB_OPERATION_NAME]: 'delete',
+            [s.ATTR_DB_COLLECTION_NAME]: collection,
+          },
+        };
+      },
+      () => original.apply(store, args),
+      ({ span, start }, outcome) => {
+        const type = outcome.kind === 'error' ? recordFailure(span, outcome.error) : undefined;
+        this.recordOperation('delete', (performance.now() - start) / 1000, type);
+      },
+      {
+        what: 'vector store delete',
+        context: (ctx) => setVectorOp(ctx, { store, scores: undefined }),
+      },
+    );
+  }
+
+  private recordOperation(operation: string, durationS: number, errorType?: string): void {
+    const status = errorType !== undefined ? s.STATUS_ERROR : s.STATUS_SUCCESS;
     const attrs = { [s.METRIC_ATTR_OPERATION]: operation, [s.METRIC_ATTR_STATUS]: status };
     this._operationsByStatus.add(1, attrs);
     this._duration.record(durationS, attrs);
     this._operations.add(1, { [s.METRIC_ATTR_COMPONENT]: 'vector' });
-    if (error) {
-      this._errors.add(1, {
-        [s.METRIC_ATTR_COMPONENT]: 'vector',
-        [s.ATTR_ERROR_TYPE]: errorType(error.thrown),
-      });
+    if (errorType !== undefined) {
+      this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'vector', [s.ATTR_ERROR_TYPE]: errorType });
     }
-  }
-
-  private markError(span: Span, thrown: unknown): void {
-    recordFailure(span, thrown);
   }
 
   private sink(): EventSink {

@@ -90,17 +90,36 @@ function stringIds(values: readonly unknown[]): string[] {
 }
 
 /**
- * Ids a write names: those passed in the write options (`{ ids: [...] }`), else the
- * documents' own `id` fields (LangChain `Document.id`), else none.
+ * Ids looked at per write to tell an update from an insert, and remembered after it. Up to
+ * this many ids a write is classified exactly; a larger batch by this many ids spread evenly
+ * over it (re-writing a large batch, or any sizeable part of it, is still an update). Keeps
+ * the bookkeeping of a write O(1) whatever its size.
+ */
+export const MAX_IDS_PER_WRITE = 256;
+
+/** At most {@link MAX_IDS_PER_WRITE} values, evenly spread over `values` (first and last included). */
+export function spreadSample<T>(values: readonly T[]): readonly T[] {
+  const n = values.length;
+  if (n <= MAX_IDS_PER_WRITE) return values;
+  const out: T[] = [];
+  const step = (n - 1) / (MAX_IDS_PER_WRITE - 1);
+  for (let i = 0; i < MAX_IDS_PER_WRITE; i++) out.push(values[Math.round(i * step)] as T);
+  return out;
+}
+
+/**
+ * Ids a write names (a sample of them for large batches, see {@link MAX_IDS_PER_WRITE}): those
+ * passed in the write options (`{ ids: [...] }`), else the documents' own `id` fields
+ * (LangChain `Document.id`), else none.
  */
 export function idsOf(options: unknown, docs?: unknown): string[] | undefined {
   if (options !== null && typeof options === 'object') {
     const ids = (options as { ids?: unknown }).ids;
-    if (Array.isArray(ids)) return stringIds(ids);
+    if (Array.isArray(ids)) return stringIds(spreadSample(ids));
   }
   if (Array.isArray(docs)) {
     const ids = stringIds(
-      docs.map((d: unknown) =>
+      spreadSample(docs).map((d: unknown) =>
         d !== null && typeof d === 'object' ? (d as { id?: unknown }).id : undefined,
       ),
     );
@@ -109,9 +128,23 @@ export function idsOf(options: unknown, docs?: unknown): string[] | undefined {
   return undefined;
 }
 
-/** A bounded set remembering the most recent `capacity` keys (insertion-order eviction). */
+/** Ids a store returned from a write (a sample, as {@link idsOf}). */
+export function returnedIds(result: unknown): string[] {
+  return Array.isArray(result)
+    ? spreadSample(result).filter((r): r is string => typeof r === 'string')
+    : [];
+}
+
+/**
+ * A set of at most `capacity` ids that forgets the earliest written first, in O(1) per
+ * operation: a ring of slots for the order and a `Set` for membership. (Evicting through
+ * `Set.prototype.values().next()` instead is not O(1): V8 skips the deleted slots at the
+ * head on every call, which made a 100,000-document write quadratic.)
+ */
 export class BoundedIdSet {
   private readonly ids = new Set<string>();
+  private readonly ring: (string | undefined)[] = [];
+  private next = 0;
   constructor(private readonly capacity: number) {}
 
   has(id: string): boolean {
@@ -119,13 +152,16 @@ export class BoundedIdSet {
   }
 
   add(id: string): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    while (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next();
-      if (oldest.done) break;
-      this.ids.delete(oldest.value);
+    if (this.ids.has(id)) return;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(id);
+    } else {
+      const evicted = this.ring[this.next];
+      if (evicted !== undefined) this.ids.delete(evicted);
+      this.ring[this.next] = id;
+      this.next = (this.next + 1) % this.capacity;
     }
+    this.ids.add(id);
   }
 
   get size(): number {

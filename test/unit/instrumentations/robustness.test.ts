@@ -53,8 +53,23 @@ describe('robustness', () => {
     ['a string', 'just a string'],
     ['null', null],
     ['an object without name', { reason: 'weird' }],
+    [
+      'a Proxy whose traps throw',
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('trap');
+          },
+          getPrototypeOf() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
+    ['an Error with a 10 MB message', new Error('m'.repeat(10_000_000))],
   ])(
-    'survives a node throwing %s: span ended as error, value re-thrown',
+    'survives a node throwing %s: span ended as error, value re-thrown, nothing unbounded exported',
     async (_label, thrown) => {
       const graph = new StateGraph(Blob)
         .addNode('explode', () => {
@@ -73,7 +88,15 @@ describe('robustness', () => {
       const node = h.spanNamed('invoke_node explode');
       expect(node.status.code).toBe(SpanStatusCode.ERROR);
       expect(typeof node.attributes[s.ATTR_ERROR_TYPE]).toBe('string');
-      expect(h.spanNamed('invoke_workflow odd').ended).toBe(true);
+      const turn = h.spanNamed('invoke_workflow odd');
+      expect(turn.ended).toBe(true);
+      expect(turn.status.code).toBe(SpanStatusCode.ERROR);
+      const exported = JSON.stringify(
+        h.finishedSpans().map((sp) => [sp.status, sp.attributes, sp.events]),
+      ).length;
+      expect(exported).toBeLessThan(40_000);
+      const records = JSON.stringify(h.logRecords().map((l) => [l.body, l.attributes])).length;
+      expect(records).toBeLessThan(40_000);
     },
   );
 

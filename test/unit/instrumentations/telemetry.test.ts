@@ -174,6 +174,15 @@ describe('state helpers', () => {
     expect(ids.has('a')).toBe(false);
     expect(ids.has('c')).toBe(true);
     expect(ids.size).toBe(2);
+    ids.add('c'); // already known: nothing is evicted
+    expect(ids.has('b')).toBe(true);
+    for (let i = 0; i < 1000; i++) ids.add(`x${i}`);
+    expect([ids.size, ids.has('x999'), ids.has('x998'), ids.has('x997')]).toEqual([
+      2,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 

@@ -86,6 +86,22 @@ describe('vector store writes', () => {
     expect(h.eventsOf(span).map((e) => e.name)).toEqual([s.EVENT_VECTOR_UPDATE]);
   });
 
+  it('classifies a 10,000-document batch by a bounded sample of its ids: a re-write of any part is an update', async () => {
+    const store = new TestVectorStore(new TestEmbeddings(), 'lore-bulk');
+    const docs = Array.from({ length: 10_000 }, (_, i) => new Document({ pageContent: `d${i}` }));
+    const ids = docs.map((_, i) => `bulk-${i}`);
+    await store.addDocuments(docs, { ids });
+    expect(h.spanNamed('insert lore-bulk').attributes[s.ATTR_DB_OPERATION_BATCH_SIZE]).toBe(10_000);
+    h.reset();
+    await store.addDocuments(docs.slice(5_000), { ids: ids.slice(5_000) });
+    expect(h.spanNamed('update lore-bulk').attributes[s.ATTR_DB_OPERATION_NAME]).toBe('update');
+    h.reset();
+    await store.addDocuments(docs.slice(0, 10), {
+      ids: docs.slice(0, 10).map((_, i) => `new-${i}`),
+    });
+    expect(h.spanNamed('insert lore-bulk').attributes[s.ATTR_DB_OPERATION_NAME]).toBe('insert');
+  });
+
   it('records addVectors called directly', async () => {
     const store = new TestVectorStore(new TestEmbeddings(), 'lore-c');
     await store.addVectors([[1, 0, 0]], [new Document({ pageContent: 'x' })]);
