@@ -36,7 +36,7 @@ interface EventLike {
   readonly action: string;
   readonly severity: string;
   readonly description: string;
-  readonly attributes: readonly string[];
+  readonly fields: readonly { key: string; attribute?: string; body?: string }[];
   readonly spanEventOn?: string;
 }
 export interface CatalogueLike {
@@ -86,11 +86,17 @@ export function renderTelemetryReference(c: CatalogueLike): string {
     "Log records with `event_name` set (the plan's event types), correlated with the active span; JSON-lines on stdout with `LORECHAT_OTEL_JSON_STDOUT=true`.",
     '',
   );
-  out.push('| Event | Component | Action | Severity | Span event on | Attributes | Description |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    '| Event | Component | Action | Severity | Span event on | Attributes | Body keys (beyond `event`, `context`) | Description |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const e of c.EVENTS) {
+    const attributes = e.fields.flatMap((f) => (f.attribute ? [f.attribute] : []));
+    const body = e.fields.flatMap((f) =>
+      f.body === 'none' ? [] : [f.body === 'omit' ? `${f.key} (when known)` : f.key],
+    );
     out.push(
-      `| \`${e.name}\` | ${e.component} | ${e.action} | ${e.severity} | ${e.spanEventOn ? `\`${e.spanEventOn}\`` : '—'} | ${code(e.attributes)} | ${cell(e.description)} |`,
+      `| \`${e.name}\` | ${e.component} | ${e.action} | ${e.severity} | ${e.spanEventOn ? `\`${e.spanEventOn}\`` : '—'} | ${code(attributes)} | ${code(body)} | ${cell(e.description)} |`,
     );
   }
   out.push('', '#### Event context attributes', '');

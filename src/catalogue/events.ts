@@ -4,9 +4,27 @@
  * to a span's life, as a span event too. ONE definition per event.
  */
 import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_BATCH_SIZE,
   ATTR_ERROR_MESSAGE,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_DATA_SOURCE_ID,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_TOP_K,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_LORECHAT_MESSAGE_LENGTH,
+  ATTR_LORECHAT_NODE_NAME,
+  ATTR_LORECHAT_NODE_STEP,
+  ATTR_LORECHAT_QUERY_FINGERPRINT,
+  ATTR_LORECHAT_RESPONSE_LENGTH,
+  ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT,
+  ATTR_LORECHAT_STATE_KEYS,
+  ATTR_LORECHAT_STATE_VALUES,
   ATTR_LORECHAT_ACTION,
   ATTR_LORECHAT_COMPONENT,
   ATTR_LORECHAT_DURATION_MS,
@@ -53,6 +71,23 @@ export const EVENT_CONTEXT_ATTRIBUTES = {
   errorMessage: ATTR_ERROR_MESSAGE,
 } as const;
 
+/**
+ * One value an event carries, passed once at the emit call site under `key`: it becomes the
+ * log record's (and span event's) `attribute` when it has one, and the body's `key`.
+ */
+export interface EventField {
+  /** Key at the call site and in the record body (the plan's snake_case). */
+  readonly key: string;
+  /** Attribute carrying the value on the log record and span event, if any. */
+  readonly attribute?: string;
+  /**
+   * In the body: `null` puts `null` when the value is unknown (the default), `omit` leaves
+   * the key out (values only present sometimes, e.g. captured content), `none` keeps it out
+   * of the body (attribute only).
+   */
+  readonly body?: 'null' | 'omit' | 'none';
+}
+
 export interface EventDefinition {
   /** The plan's EventType value, used as the log record's event name. */
   readonly name: string;
@@ -62,8 +97,8 @@ export interface EventDefinition {
   /** Severity when the operation succeeded; failures are always ERROR. */
   readonly severity: EventSeverity;
   readonly description: string;
-  /** Event-specific attributes beyond the EventContext (all bounded, no content). */
-  readonly attributes: readonly string[];
+  /** Event-specific values beyond the EventContext (all bounded; content only when captured). */
+  readonly fields: readonly EventField[];
   /** The span that carries this event as a span event, if any. */
   readonly spanEventOn?: 'invoke_workflow' | 'invoke_node' | 'retrieval' | 'chat' | 'db';
 }
@@ -75,7 +110,7 @@ export const EVENTS = [
     action: 'start',
     severity: 'INFO',
     description: 'A chat turn (graph run) started.',
-    attributes: ['gen_ai.workflow.name'],
+    fields: [{ key: 'workflow', attribute: ATTR_GEN_AI_WORKFLOW_NAME, body: 'none' }],
     spanEventOn: 'invoke_workflow',
   },
   {
@@ -85,7 +120,11 @@ export const EVENTS = [
     severity: 'INFO',
     description:
       'The user message of the turn was received (length and query fingerprint; text only with content capture on).',
-    attributes: ['lorechat.message.length', 'lorechat.query.fingerprint'],
+    fields: [
+      { key: 'message_length', attribute: ATTR_LORECHAT_MESSAGE_LENGTH },
+      { key: 'query_fingerprint', attribute: ATTR_LORECHAT_QUERY_FINGERPRINT },
+      { key: 'query', body: 'omit' },
+    ],
     spanEventOn: 'invoke_workflow',
   },
   {
@@ -93,8 +132,13 @@ export const EVENTS = [
     component: 'chat',
     action: 'complete',
     severity: 'INFO',
-    description: 'A chat turn finished (duration, response length, session memory).',
-    attributes: ['lorechat.response.length', 'lorechat.query.fingerprint'],
+    description:
+      'A chat turn finished (duration, response length, session memory; status success, error, cancelled or interrupted).',
+    fields: [
+      { key: 'response_length', attribute: ATTR_LORECHAT_RESPONSE_LENGTH },
+      { key: 'query_fingerprint', attribute: ATTR_LORECHAT_QUERY_FINGERPRINT },
+      { key: 'status' },
+    ],
     spanEventOn: 'invoke_workflow',
   },
   {
@@ -103,7 +147,10 @@ export const EVENTS = [
     action: 'node_enter',
     severity: 'DEBUG',
     description: 'A graph node started running.',
-    attributes: ['lorechat.graph.node', 'lorechat.graph.step'],
+    fields: [
+      { key: 'node', attribute: ATTR_LORECHAT_NODE_NAME },
+      { key: 'step', attribute: ATTR_LORECHAT_NODE_STEP },
+    ],
     spanEventOn: 'invoke_node',
   },
   {
@@ -112,7 +159,10 @@ export const EVENTS = [
     action: 'node_exit',
     severity: 'DEBUG',
     description: 'A graph node finished (duration; error when it threw).',
-    attributes: ['lorechat.graph.node', 'lorechat.graph.step'],
+    fields: [
+      { key: 'node', attribute: ATTR_LORECHAT_NODE_NAME },
+      { key: 'step', attribute: ATTR_LORECHAT_NODE_STEP },
+    ],
     spanEventOn: 'invoke_node',
   },
   {
@@ -122,7 +172,11 @@ export const EVENTS = [
     severity: 'DEBUG',
     description:
       'A node wrote to the graph state (keys updated; values only with content capture on).',
-    attributes: ['lorechat.graph.node', 'lorechat.graph.state.keys'],
+    fields: [
+      { key: 'node', attribute: ATTR_LORECHAT_NODE_NAME },
+      { key: 'keys', attribute: ATTR_LORECHAT_STATE_KEYS },
+      { key: 'values', attribute: ATTR_LORECHAT_STATE_VALUES, body: 'omit' },
+    ],
     spanEventOn: 'invoke_node',
   },
   {
@@ -131,10 +185,10 @@ export const EVENTS = [
     action: 'search',
     severity: 'INFO',
     description: 'A similarity search ran (top k, result count, duration).',
-    attributes: [
-      'gen_ai.data_source.id',
-      'gen_ai.request.top_k',
-      'lorechat.retrieval.result_count',
+    fields: [
+      { key: 'store', attribute: ATTR_GEN_AI_DATA_SOURCE_ID },
+      { key: 'top_k', attribute: ATTR_GEN_AI_REQUEST_TOP_K },
+      { key: 'docs_retrieved', attribute: ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT },
     ],
     spanEventOn: 'retrieval',
   },
@@ -144,7 +198,10 @@ export const EVENTS = [
     action: 'insert',
     severity: 'INFO',
     description: 'Documents or vectors were added to a vector store.',
-    attributes: ['db.collection.name', 'db.operation.batch.size'],
+    fields: [
+      { key: 'collection', attribute: ATTR_DB_COLLECTION_NAME },
+      { key: 'batch_size', attribute: ATTR_DB_OPERATION_BATCH_SIZE },
+    ],
     spanEventOn: 'db',
   },
   {
@@ -153,7 +210,10 @@ export const EVENTS = [
     action: 'update',
     severity: 'INFO',
     description: 'Documents in a vector store were updated (added with existing ids).',
-    attributes: ['db.collection.name', 'db.operation.batch.size'],
+    fields: [
+      { key: 'collection', attribute: ATTR_DB_COLLECTION_NAME },
+      { key: 'batch_size', attribute: ATTR_DB_OPERATION_BATCH_SIZE },
+    ],
     spanEventOn: 'db',
   },
   {
@@ -162,7 +222,11 @@ export const EVENTS = [
     action: 'request',
     severity: 'INFO',
     description: 'A chat model call started (provider, request model).',
-    attributes: ['gen_ai.provider.name', 'gen_ai.request.model'],
+    fields: [
+      { key: 'provider', attribute: ATTR_GEN_AI_PROVIDER_NAME },
+      { key: 'model', attribute: ATTR_GEN_AI_REQUEST_MODEL },
+      { key: 'stream' },
+    ],
     spanEventOn: 'chat',
   },
   {
@@ -171,12 +235,14 @@ export const EVENTS = [
     action: 'response',
     severity: 'INFO',
     description: 'A chat model call returned (tokens, finish reasons, duration).',
-    attributes: [
-      'gen_ai.provider.name',
-      'gen_ai.request.model',
-      'gen_ai.response.model',
-      'gen_ai.usage.input_tokens',
-      'gen_ai.usage.output_tokens',
+    fields: [
+      { key: 'provider', attribute: ATTR_GEN_AI_PROVIDER_NAME },
+      { key: 'model', attribute: ATTR_GEN_AI_REQUEST_MODEL },
+      { key: 'response_model', attribute: ATTR_GEN_AI_RESPONSE_MODEL },
+      { key: 'input_tokens', attribute: ATTR_GEN_AI_USAGE_INPUT_TOKENS },
+      { key: 'output_tokens', attribute: ATTR_GEN_AI_USAGE_OUTPUT_TOKENS },
+      { key: 'finish_reasons' },
+      { key: 'cancelled', body: 'omit' },
     ],
     spanEventOn: 'chat',
   },
@@ -186,12 +252,26 @@ export const EVENTS = [
     action: 'error',
     severity: 'ERROR',
     description: 'A chat model call failed (error type and message).',
-    attributes: ['gen_ai.provider.name', 'gen_ai.request.model'],
+    fields: [
+      { key: 'provider', attribute: ATTR_GEN_AI_PROVIDER_NAME },
+      { key: 'model', attribute: ATTR_GEN_AI_REQUEST_MODEL },
+    ],
     spanEventOn: 'chat',
   },
 ] as const satisfies readonly EventDefinition[];
 
 export type EventName = (typeof EVENTS)[number]['name'];
+
+/** The keys an event takes at its emit call site. */
+export type EventFieldKey<N extends EventName> = Extract<
+  (typeof EVENTS)[number],
+  { name: N }
+>['fields'][number]['key'];
+
+/** The attributes an event may carry beyond the EventContext. */
+export function eventAttributeKeys(def: EventDefinition): string[] {
+  return def.fields.flatMap((f) => (f.attribute !== undefined ? [f.attribute] : []));
+}
 
 export function eventDefinition(name: EventName): EventDefinition {
   const found = EVENTS.find((e) => e.name === name);

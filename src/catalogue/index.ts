@@ -12,7 +12,13 @@ export {
   prometheusSeriesNames,
 } from './metrics.js';
 export type { MetricDefinition, MetricGroup, MetricKind, MetricName } from './metrics.js';
-export { EVENTS, EVENT_CONTEXT_ATTRIBUTES, eventDefinition } from './events.js';
-export type { EventDefinition, EventName, EventSeverity } from './events.js';
+export { EVENTS, EVENT_CONTEXT_ATTRIBUTES, eventAttributeKeys, eventDefinition } from './events.js';
+export type {
+  EventDefinition,
+  EventField,
+  EventFieldKey,
+  EventName,
+  EventSeverity,
+} from './events.js';
 export { SPANS } from './spans.js';
 export type { SpanDefinition } from './spans.js';

@@ -2,7 +2,9 @@
  * The plan's events, emitted from one call as an OpenTelemetry log record (event name set,
  * emitted in the span's context so it carries its trace and span ids) and, when span events
  * are on, as a span event on the operation's span. The record's body is the plan's JSON shape
- * `{event, context: {...}, ...extra}` as a structured map.
+ * `{event, context: {...}, ...fields}` as a structured map. Each value is passed once, under
+ * its catalogue key: the catalogue's field list decides whether it becomes an attribute, a
+ * body key or both (`src/catalogue/events.ts`).
  */
 import {
   type AnyValue,
@@ -20,6 +22,7 @@ import {
   EVENT_CONTEXT_ATTRIBUTES,
   type EventDefinition,
   eventDefinition,
+  type EventFieldKey,
   type EventName,
   EVENTS,
   type EventSeverity,
@@ -79,19 +82,24 @@ export function eventSink(logger: Logger, shared: ResolvedSharedConfig): EventSi
   };
 }
 
+/** An event's values, by catalogue key; `undefined` means unknown. */
+export type EventValues<N extends EventName> = {
+  readonly [K in EventFieldKey<N>]?: AnyValue | undefined;
+};
+
 /** Builds the attributes of an event (EventContext + event-specific ones). */
-export function eventAttributes(
-  name: EventName,
+export function eventAttributes<N extends EventName>(
+  name: N,
   ctx: EventContextValues,
-  extra: Attributes,
+  values: EventValues<N>,
 ): Attributes {
-  return attributesOf(definitionOf(name), ctx, extra);
+  return attributesOf(definitionOf(name), ctx, values as Record<string, AnyValue | undefined>);
 }
 
 function attributesOf(
   def: EventDefinition,
   ctx: EventContextValues,
-  extra: Attributes,
+  values: Record<string, AnyValue | undefined>,
 ): Attributes {
   const attrs: Attributes = {
     [EVENT_CONTEXT_ATTRIBUTES.component]: def.component,
@@ -105,11 +113,27 @@ function attributesOf(
     attrs[EVENT_CONTEXT_ATTRIBUTES.errorType] = errorType(ctx.error.thrown);
     attrs[EVENT_CONTEXT_ATTRIBUTES.errorMessage] = errorMessage(ctx.error.thrown);
   }
-  for (const k in extra) {
-    const v = extra[k];
-    if (v !== undefined) attrs[k] = v;
+  for (const field of def.fields) {
+    if (field.attribute === undefined) continue;
+    const v = values[field.key];
+    if (v !== undefined && v !== null) attrs[field.attribute] = v as Attributes[string];
   }
   return attrs;
+}
+
+function bodyOf(
+  def: EventDefinition,
+  values: Record<string, AnyValue | undefined>,
+): Record<string, AnyValue> {
+  const body: Record<string, AnyValue> = {};
+  for (const field of def.fields) {
+    const mode = field.body ?? 'null';
+    if (mode === 'none') continue;
+    const v = values[field.key];
+    if (v !== undefined) body[field.key] = v;
+    else if (mode === 'null') body[field.key] = null;
+  }
+  return body;
 }
 
 /** `Logger.enabled()`; loggers from before the API had it take every record. */
@@ -127,19 +151,18 @@ function loggerEnabled(
 
 /**
  * Emits the log record (when logs are on) and records `name` on `span` (when span events
- * are on). Nothing is built when neither would record it.
- * `bodyExtra` holds the plan's extra keys (snake_case, e.g. `response_length`).
+ * are on). Nothing is built when neither would record it. `values` holds the event's own
+ * values under their catalogue keys (snake_case, e.g. `response_length`).
  */
-export function emitEvent(
+export function emitEvent<N extends EventName>(
   sink: EventSink,
   span: Span | undefined,
-  name: EventName,
+  name: N,
   ctx: EventContextValues,
-  extra: Attributes = {},
-  bodyExtra: Record<string, AnyValue> = {},
+  values: EventValues<N> = {},
 ): void {
   try {
-    emitEventUnguarded(sink, span, name, ctx, extra, bodyExtra);
+    emitEventUnguarded(sink, span, name, ctx, values as Record<string, AnyValue | undefined>);
   } catch (err) {
     diag.error(`lorechat: failed to emit event ${name}`, err);
   }
@@ -150,8 +173,7 @@ function emitEventUnguarded(
   span: Span | undefined,
   name: EventName,
   ctx: EventContextValues,
-  extra: Attributes,
-  bodyExtra: Record<string, AnyValue>,
+  values: Record<string, AnyValue | undefined>,
 ): void {
   const def = definitionOf(name);
   const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
@@ -168,7 +190,7 @@ function emitEventUnguarded(
     logContext !== undefined && loggerEnabled(sink.logger, severityNumber, name, logContext);
   const spanEvent = sink.spanEvents && span !== undefined && span.isRecording();
   if (!log && !spanEvent) return;
-  const attributes = attributesOf(def, ctx, extra);
+  const attributes = attributesOf(def, ctx, values);
   const now = Date.now();
   if (spanEvent) span.addEvent(name, attributes, now);
   if (!log) return;
@@ -189,7 +211,7 @@ function emitEventUnguarded(
     timestamp: now,
     severityNumber,
     severityText: severity,
-    body: { event: name, context: eventContext, ...bodyExtra },
+    body: { event: name, context: eventContext, ...bodyOf(def, values) },
     attributes,
     context: logContext,
   });

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { METRICS } from '../../src/catalogue/index.js';
+import { eventSchemaProblems } from '../helpers/event-schema.js';
 import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { runNode } from '../helpers/run-node.js';
 
@@ -131,6 +132,13 @@ describe.each(CASES)('agent app under %s', (flag, entry, app) => {
         ?.status;
     expect(statusOf(interrupted)).toBe('interrupted');
     expect(statusOf(resumed)).toBe('success');
+
+    // Every event record matches its catalogue definition (attributes and body).
+    const records = receiver.logRecords();
+    expect(records.length).toBeGreaterThan(20);
+    expect(records.flatMap((l) => eventSchemaProblems(l.eventName, l.attributes, l.body))).toEqual(
+      [],
+    );
 
     // The consumer that broke out of the stream: a cancelled turn, no error anywhere in it.
     const cancelled = agents.find((a) => a !== full);

@@ -6,7 +6,13 @@ import {
   replaceReference,
   START_MARKER,
 } from '../../scripts/gen-telemetry-reference.js';
-import { EVENT_CONTEXT_ATTRIBUTES, EVENTS, METRICS, SPANS } from '../../src/catalogue/index.js';
+import {
+  EVENT_CONTEXT_ATTRIBUTES,
+  eventAttributeKeys,
+  EVENTS,
+  METRICS,
+  SPANS,
+} from '../../src/catalogue/index.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const catalogue = { SPANS, METRICS, EVENTS, EVENT_CONTEXT_ATTRIBUTES };
@@ -22,7 +28,7 @@ describe('README telemetry reference', () => {
     const names = [
       ...SPANS.flatMap((s) => [s.name, ...s.attributes, ...s.contentAttributes]),
       ...METRICS.flatMap((m) => [m.name, m.prometheusName, ...m.attributes]),
-      ...EVENTS.flatMap((e) => [e.name, ...e.attributes]),
+      ...EVENTS.flatMap((e) => [e.name, ...eventAttributeKeys(e)]),
       ...Object.values(EVENT_CONTEXT_ATTRIBUTES),
     ];
     for (const name of names) expect(block, name).toContain(`\`${name}\``);

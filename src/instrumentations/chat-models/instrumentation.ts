@@ -284,10 +284,6 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
           span,
           s.EVENT_LLM_REQUEST,
           { threadId, requestId: turn?.requestId },
-          {
-            [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-            [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
-          },
           { provider: request.provider, model: request.model, stream: streaming },
         );
         started({
@@ -353,10 +349,6 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
           span,
           s.EVENT_LLM_ERROR,
           { ...ec, error: { thrown: outcome.error } },
-          {
-            [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-            [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
-          },
           { provider: request.provider, model: request.model },
         );
         return;
@@ -375,28 +367,15 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
           this._genAiTokenUsage.record(count, { ...genAiAttrs, [s.ATTR_GEN_AI_TOKEN_TYPE]: type });
         }
       }
-      emitEvent(
-        this.sink(),
-        span,
-        s.EVENT_LLM_RESPONSE,
-        ec,
-        {
-          [s.ATTR_GEN_AI_PROVIDER_NAME]: request.provider,
-          [s.ATTR_GEN_AI_REQUEST_MODEL]: request.model,
-          [s.ATTR_GEN_AI_RESPONSE_MODEL]: response.responseModel,
-          [s.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: response.inputTokens,
-          [s.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: response.outputTokens,
-        },
-        {
-          provider: request.provider,
-          model: request.model,
-          response_model: response.responseModel ?? null,
-          input_tokens: response.inputTokens ?? null,
-          output_tokens: response.outputTokens ?? null,
-          finish_reasons: response.finishReasons,
-          ...(outcome.kind === 'cancelled' ? { cancelled: true } : {}),
-        },
-      );
+      emitEvent(this.sink(), span, s.EVENT_LLM_RESPONSE, ec, {
+        provider: request.provider,
+        model: request.model,
+        response_model: response.responseModel ?? null,
+        input_tokens: response.inputTokens ?? null,
+        output_tokens: response.outputTokens ?? null,
+        finish_reasons: response.finishReasons,
+        ...(outcome.kind === 'cancelled' ? { cancelled: true } : {}),
+      });
     } catch (err) {
       this._diag.error('failed to finish a chat span', err);
     }

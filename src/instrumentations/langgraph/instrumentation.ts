@@ -488,26 +488,14 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       this.observeCheckpointer(graph.checkpointer);
     }
     const ec = { threadId, requestId };
-    emitEvent(this.sink(), span, s.EVENT_CHAT_START, ec, {
-      [s.ATTR_GEN_AI_WORKFLOW_NAME]: workflowName,
-    });
+    emitEvent(this.sink(), span, s.EVENT_CHAT_START, ec, { workflow: workflowName });
     if (query !== undefined) {
       const text = captureContent(this._shared, query);
-      emitEvent(
-        this.sink(),
-        span,
-        s.EVENT_CHAT_MESSAGE,
-        ec,
-        {
-          [s.ATTR_LORECHAT_MESSAGE_LENGTH]: query.length,
-          [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: fingerprint,
-        },
-        {
-          message_length: query.length,
-          query_fingerprint: fingerprint ?? null,
-          ...(text !== undefined ? { query: text } : {}),
-        },
-      );
+      emitEvent(this.sink(), span, s.EVENT_CHAT_MESSAGE, ec, {
+        message_length: query.length,
+        query_fingerprint: fingerprint ?? null,
+        ...(text !== undefined ? { query: text } : {}),
+      });
     }
     return turn;
   }
@@ -543,27 +531,17 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         if (info.threadId !== undefined) this._sessions.touch(info.threadId, memoryBytes);
         const captured = captureContent(this._shared, answer);
         if (captured !== undefined) span.setAttribute(s.ATTR_GEN_AI_OUTPUT_MESSAGES, captured);
-        emitEvent(
-          this.sink(),
-          span,
-          s.EVENT_CHAT_COMPLETE,
-          ec,
-          {
-            [s.ATTR_LORECHAT_RESPONSE_LENGTH]: answer?.length,
-            [s.ATTR_LORECHAT_QUERY_FINGERPRINT]: turn.fingerprint,
-          },
-          {
-            response_length: answer?.length ?? null,
-            query_fingerprint: turn.fingerprint ?? null,
-            status: failed
-              ? s.STATUS_ERROR
-              : outcome.kind === 'cancelled'
-                ? 'cancelled'
-                : turn.interrupted
-                  ? 'interrupted'
-                  : s.STATUS_SUCCESS,
-          },
-        );
+        emitEvent(this.sink(), span, s.EVENT_CHAT_COMPLETE, ec, {
+          response_length: answer?.length ?? null,
+          query_fingerprint: turn.fingerprint ?? null,
+          status: failed
+            ? s.STATUS_ERROR
+            : outcome.kind === 'cancelled'
+              ? 'cancelled'
+              : turn.interrupted
+                ? 'interrupted'
+                : s.STATUS_SUCCESS,
+        });
         const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
         // A turn the consumer abandoned has no response time (its duration is partial).
         if (outcome.kind !== 'cancelled') {
@@ -778,10 +756,6 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
               span,
               s.EVENT_GRAPH_NODE_ENTER,
               { threadId, requestId: turn?.requestId },
-              {
-                [s.ATTR_LORECHAT_NODE_NAME]: name,
-                [s.ATTR_LORECHAT_NODE_STEP]: typeof step === 'number' ? step : undefined,
-              },
               { node: name, step: typeof step === 'number' ? step : null },
             ),
         };
@@ -826,7 +800,6 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         span,
         s.EVENT_GRAPH_STATE_UPDATE,
         { threadId, requestId: turn?.requestId },
-        attrs,
         {
           node: name,
           keys,
@@ -834,14 +807,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         },
       );
     }
-    emitEvent(
-      this.sink(),
-      span,
-      s.EVENT_GRAPH_NODE_EXIT,
-      ec,
-      { [s.ATTR_LORECHAT_NODE_NAME]: name },
-      { node: name },
-    );
+    const step = config?.metadata?.langgraph_step;
+    emitEvent(this.sink(), span, s.EVENT_GRAPH_NODE_EXIT, ec, {
+      node: name,
+      step: typeof step === 'number' ? step : undefined,
+    });
     const status = failed ? s.STATUS_ERROR : s.STATUS_SUCCESS;
     this._nodeDuration.record(durationS, {
       [s.METRIC_ATTR_NODE_NAME]: name,

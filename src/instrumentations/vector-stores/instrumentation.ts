@@ -410,11 +410,6 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
             durationMs: durationS * 1000,
             error,
           },
-          {
-            [s.ATTR_GEN_AI_DATA_SOURCE_ID]: meta.collection,
-            [s.ATTR_GEN_AI_REQUEST_TOP_K]: meta.k,
-            [s.ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT]: count,
-          },
           { store: meta.collection, top_k: meta.k ?? null, docs_retrieved: count ?? null },
         );
       },
@@ -474,10 +469,6 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
             requestId: turn?.requestId,
             durationMs: durationS * 1000,
             error,
-          },
-          {
-            [s.ATTR_DB_COLLECTION_NAME]: meta.collection,
-            [s.ATTR_DB_OPERATION_BATCH_SIZE]: meta.batch,
           },
           { collection: meta.collection, batch_size: meta.batch ?? null },
         );

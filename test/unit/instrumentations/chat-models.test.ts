@@ -2,7 +2,9 @@ import * as chatModels from '@langchain/core/language_models/chat_models';
 import { HumanMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { SeverityNumber, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { eventSchemaProblems } from '../../helpers/event-schema.js';
 
 import { LangChainChatModelInstrumentation } from '../../../src/instrumentations/index.js';
 import { requestInfo } from '../../../src/instrumentations/chat-models/utils.js';
@@ -23,6 +25,14 @@ afterAll(() => {
   inst.manuallyUninstrument(chatModels);
   inst.disable();
 });
+// Every event any test emits matches its catalogue definition (attributes and body).
+afterEach(() => {
+  const problems = h
+    .logRecords()
+    .flatMap((l) => eventSchemaProblems(l.eventName, l.attributes, l.body));
+  expect(problems).toEqual([]);
+});
+
 beforeEach(() => {
   inst.setConfig({});
   h.reset();

@@ -7,7 +7,9 @@ import { MemorySaver } from '@langchain/langgraph';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { SeverityNumber, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { eventSchemaProblems } from '../../helpers/event-schema.js';
 
 import { METRICS, SPANS } from '../../../src/catalogue/index.js';
 import {
@@ -76,6 +78,14 @@ async function runTurn(
 
 beforeAll(instrument);
 afterAll(uninstrument);
+// Every event any test emits matches its catalogue definition (attributes and body).
+afterEach(() => {
+  const problems = h
+    .logRecords()
+    .flatMap((l) => eventSchemaProblems(l.eventName, l.attributes, l.body));
+  expect(problems).toEqual([]);
+});
+
 beforeEach(() => {
   graphInst.setConfig({});
   chatInst.setConfig({});

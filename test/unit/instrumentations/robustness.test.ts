@@ -3,7 +3,9 @@ import * as langgraph from '@langchain/langgraph';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import type { Logger, LoggerProvider } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { eventSchemaProblems } from '../../helpers/event-schema.js';
 
 import {
   createLoreChatInstrumentations,
@@ -32,6 +34,14 @@ afterAll(() => {
   graphInst.disable();
   chatInst.disable();
 });
+// Every event any test emits matches its catalogue definition (attributes and body).
+afterEach(() => {
+  const problems = h
+    .logRecords()
+    .flatMap((l) => eventSchemaProblems(l.eventName, l.attributes, l.body));
+  expect(problems).toEqual([]);
+});
+
 beforeEach(() => {
   graphInst.setConfig({});
   chatInst.setConfig({});

@@ -1,7 +1,9 @@
 import { Document } from '@langchain/core/documents';
 import * as vectorstores from '@langchain/core/vectorstores';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { eventSchemaProblems } from '../../helpers/event-schema.js';
 
 import {
   instrumentVectorStore,
@@ -23,6 +25,14 @@ afterAll(() => {
   inst.manuallyUninstrument(vectorstores);
   inst.disable();
 });
+// Every event any test emits matches its catalogue definition (attributes and body).
+afterEach(() => {
+  const problems = h
+    .logRecords()
+    .flatMap((l) => eventSchemaProblems(l.eventName, l.attributes, l.body));
+  expect(problems).toEqual([]);
+});
+
 beforeEach(() => {
   inst.setConfig({});
   h.reset();
