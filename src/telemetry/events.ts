@@ -84,7 +84,7 @@ export function eventSink(logger: Logger, shared: ResolvedSharedConfig): EventSi
 
 /** An event's values, by catalogue key; `undefined` means unknown. */
 export type EventValues<N extends EventName> = {
-  readonly [K in EventFieldKey<N>]?: AnyValue | undefined;
+  readonly [K in EventFieldKey<N>]?: AnyValue;
 };
 
 /** Builds the attributes of an event (EventContext + event-specific ones). */
@@ -93,13 +93,13 @@ export function eventAttributes<N extends EventName>(
   ctx: EventContextValues,
   values: EventValues<N>,
 ): Attributes {
-  return attributesOf(definitionOf(name), ctx, values as Record<string, AnyValue | undefined>);
+  return attributesOf(definitionOf(name), ctx, values);
 }
 
 function attributesOf(
   def: EventDefinition,
   ctx: EventContextValues,
-  values: Record<string, AnyValue | undefined>,
+  values: Record<string, AnyValue>,
 ): Attributes {
   const attrs: Attributes = {
     [EVENT_CONTEXT_ATTRIBUTES.component]: def.component,
@@ -116,14 +116,14 @@ function attributesOf(
   for (const field of def.fields) {
     if (field.attribute === undefined) continue;
     const v = values[field.key];
-    if (v !== undefined && v !== null) attrs[field.attribute] = v as Attributes[string];
+    if (v !== undefined && v !== null) attrs[field.attribute] = v;
   }
   return attrs;
 }
 
 function bodyOf(
   def: EventDefinition,
-  values: Record<string, AnyValue | undefined>,
+  values: Record<string, AnyValue>,
 ): Record<string, AnyValue> {
   const body: Record<string, AnyValue> = {};
   for (const field of def.fields) {
@@ -162,7 +162,7 @@ export function emitEvent<N extends EventName>(
   values: EventValues<N> = {},
 ): void {
   try {
-    emitEventUnguarded(sink, span, name, ctx, values as Record<string, AnyValue | undefined>);
+    emitEventUnguarded(sink, span, name, ctx, values);
   } catch (err) {
     diag.error(`lorechat: failed to emit event ${name}`, err);
   }
@@ -173,7 +173,7 @@ function emitEventUnguarded(
   span: Span | undefined,
   name: EventName,
   ctx: EventContextValues,
-  values: Record<string, AnyValue | undefined>,
+  values: Record<string, AnyValue>,
 ): void {
   const def = definitionOf(name);
   const severity: EventSeverity = ctx.error ? 'ERROR' : def.severity;
