@@ -58,22 +58,22 @@ export function sel(seriesName: string, matchers?: string): string {
 /** The LogQL stream selector of the dashboard's services (Loki index labels only). */
 export const LOG_STREAM = `{${SERVICE_LABEL}=~"$service", ${ENVIRONMENT_LABEL}=~"$environment"}`;
 
-/** TraceQL conditions on the resource attributes of the dashboard's services. */
-export const TRACE_SCOPE = `resource.${SERVICE_ATTRIBUTE} =~ "$service" && resource.${ENVIRONMENT_ATTRIBUTE} =~ "$environment"`;
+/**
+ * A multi-value variable in a string that no datasource formats for us: the default format of
+ * a data link (interpolated by the panel) is a glob `{a,b}`. `:pipe` gives `a|b`, a regex
+ * alternation, and a custom All value (`.+`, `.*`) is used as is.
+ */
+const alternation = (name: string): string => `\${${name}:pipe}`;
 
 /**
- * The same scopes for data links. A link's query is interpolated by the panel (not by the
- * datasource), whose default format for a multi-value variable is a glob `{a,b}`; `:pipe`
- * gives `a|b`, a regex alternation, and a custom All value (`.+`, `.*`) is used as is.
+ * TraceQL conditions on the resource attributes of the dashboard's services, in Tempo panels
+ * and in data links alike (`=~` takes the `a|b` alternation).
  */
-export const LINK_LOG_STREAM = LOG_STREAM.replaceAll('$service', '${service:pipe}').replaceAll(
-  '$environment',
-  '${environment:pipe}',
-);
-export const LINK_TRACE_SCOPE = TRACE_SCOPE.replaceAll('$service', '${service:pipe}').replaceAll(
-  '$environment',
-  '${environment:pipe}',
-);
+export const TRACE_SCOPE = `resource.${SERVICE_ATTRIBUTE} =~ "${alternation('service')}" && resource.${ENVIRONMENT_ATTRIBUTE} =~ "${alternation('environment')}"`;
+export const LINK_TRACE_SCOPE = TRACE_SCOPE;
+
+/** The stream selector for data links, whose variables the panel (not Loki) interpolates. */
+export const LINK_LOG_STREAM = `{${SERVICE_LABEL}=~"${alternation('service')}", ${ENVIRONMENT_LABEL}=~"${alternation('environment')}"}`;
 
 /** The series the variables read their values from: every chat turn records it. */
 const VARIABLE_SOURCE = `${series(METRIC_CHAT_RESPONSE_TIME)}_count`;

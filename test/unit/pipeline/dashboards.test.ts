@@ -350,7 +350,7 @@ describe.each(buildDashboards().map((d) => [d.uid ?? '?', d] as const))(
           if (!q.query.includes(q.from === 'link' ? LINK_LOG_STREAM : LOG_STREAM))
             problems.push(`${q.panel}: ${q.query}`);
         } else {
-          const v = (name: string) => (q.from === 'link' ? `\${${name}:pipe}` : `$${name}`);
+          const v = (name: string) => `\${${name}:pipe}`;
           for (const cond of [
             `resource.${SERVICE_ATTRIBUTE} =~ "${v('service')}"`,
             `resource.${ENVIRONMENT_ATTRIBUTE} =~ "${v('environment')}"`,
