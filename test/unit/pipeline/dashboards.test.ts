@@ -132,6 +132,14 @@ describe('Grafana dashboards as code', () => {
     });
   });
 
+  it('Grafana opens the overview, with the plan panels, as its home dashboard', () => {
+    const home = /GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: (\S+)/.exec(
+      readText('docker-compose.yml'),
+    )?.[1];
+    expect(home).toBe(`/var/lib/grafana/dashboards/${dashboardFileName(dashboards[0]!)}`);
+    expect(dashboards[0]?.uid).toBe('lorechat-overview');
+  });
+
   it('the dashboard provider reads the directory compose mounts the generated JSON into', () => {
     const provider = readYaml<{ providers: { options: { path: string } }[] }>(
       'grafana/provisioning/dashboards/dashboards.yaml',
