@@ -67,6 +67,11 @@ export function perMinute(what: string): string {
   return `suffix: ${what}/min`;
 }
 
+/** The same per second: "12 items/s". */
+export function perSecond(what: string): string {
+  return `suffix: ${what}/s`;
+}
+
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 function refId(i: number): string {

@@ -1,5 +1,5 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { stat, timeseries, upDownStat, type Prom } from '../panels.js';
+import { perSecond, stat, timeseries, upDownStat, type Prom } from '../panels.js';
 import { lorechatDashboard } from '../scope.js';
 
 /**
@@ -88,7 +88,7 @@ export function pipelineDashboard() {
       timeseries({
         title: 'Accepted items per second',
         description: 'Items per second the receivers pushed into the pipelines.',
-        unit: 'short',
+        unit: perSecond('items'),
         queries: perSignal((s) => `otelcol_receiver_accepted_${s}_total`, 'receiver'),
       }),
     )
@@ -97,7 +97,7 @@ export function pipelineDashboard() {
         title: 'Refused items per second',
         description:
           'Items per second the receivers refused (memory_limiter back-pressure, bad data).',
-        unit: 'short',
+        unit: perSecond('items'),
         queries: perSignal((s) => `otelcol_receiver_refused_${s}_total`, 'receiver'),
       }),
     )
@@ -106,7 +106,7 @@ export function pipelineDashboard() {
       timeseries({
         title: 'Sent items per second',
         description: 'Items per second delivered to Prometheus, Tempo and Loki.',
-        unit: 'short',
+        unit: perSecond('items'),
         queries: perSignal((s) => `otelcol_exporter_sent_${s}_total`, 'exporter'),
       }),
     )
@@ -114,15 +114,16 @@ export function pipelineDashboard() {
       timeseries({
         title: 'Failed items per second',
         description: 'Items per second in failed send attempts.',
-        unit: 'short',
+        unit: perSecond('items'),
         queries: perSignal((s) => `otelcol_exporter_send_failed_${s}_total`, 'exporter'),
       }),
     )
     .withPanel(
       timeseries({
         title: 'Sending queue size vs capacity',
-        description: 'Persistent (file_storage) queue per exporter, in batches.',
-        unit: 'short',
+        description:
+          'Persistent (file_storage) queue per exporter, in requests (the queue sizer in otel-collector-config.yaml).',
+        unit: 'suffix: requests',
         queries: [
           { expr: 'max by (exporter) (otelcol_exporter_queue_size)', legend: '{{exporter}} size' },
           {

@@ -422,6 +422,19 @@ describe.each(buildDashboards().map((d) => [d.uid ?? '?', d] as const))(
       expect(problems).toEqual([]);
     });
 
+    it('rates "per second" are per-second rates with a per-second unit', () => {
+      const problems: string[] = [];
+      for (const p of panels.filter((x) => /per second/i.test(x.title))) {
+        const unit = unitOf(p) ?? '';
+        if (!['ops', 'reqps'].includes(unit) && !unit.endsWith('/s'))
+          problems.push(`${p.title}: unit ${unit}`);
+        for (const t of p.targets ?? [])
+          if (!/^sum(\(| by \([^)]*\) \()rate\(/.test(t.expr ?? ''))
+            problems.push(`${p.title}: ${t.expr}`);
+      }
+      expect(problems).toEqual([]);
+    });
+
     it('names only alerts that exist', () => {
       const alerts = new Set(allRules().flatMap((r) => (r.alert ? [r.alert] : [])));
       const named = panels.flatMap(
