@@ -49,7 +49,15 @@ const MODEL_CALLS: GenAiOperation = {
   component: 'llm',
 };
 
-/** Rows in dashboard order. A new kind of operation is one more entry. */
+/**
+ * Rows in dashboard order. A new kind of operation is one more entry; tool calls, for example
+ * (the span-metrics dimensions do not include the tool name, so the exemplars split by span name):
+ *
+ *   { title: 'Tool calls', duration: METRIC_GEN_AI_EXECUTE_TOOL_DURATION, operation: 'execute_tool',
+ *     by: [ATTR_GEN_AI_TOOL_NAME], spanBy: 'span_name', component: 'tool' }
+ *
+ * The tests then check its queries against the catalogue, its scoping, exemplars and links.
+ */
 export const GENAI_OPERATIONS: GenAiOperation[] = [MODEL_CALLS];
 
 const legendOf = (attrs: string[]): string => attrs.map((a) => `{{${label(a)}}}`).join(' ');
