@@ -1,105 +1,185 @@
-import {
-  DashboardBuilder,
-  DashboardCursorSync,
-  RowBuilder,
-} from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { MetricName } from '../../../src/catalogue/index.js';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_TOKEN_TYPE,
+  GEN_AI_OPERATION_CHAT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_LLM_TOKEN_USAGE,
 } from '../../../src/semconv.js';
+import { logs, traces } from '../links.js';
 import { label, series } from '../names.js';
-import { stat, timeseries } from '../panels.js';
+import { perMinute, stat, timeseries, type AnyPanel } from '../panels.js';
+import { perMinuteRate, quantile, rate, spanP95 } from '../queries.js';
+
+import { lorechatDashboard } from '../scope.js';
+
+/**
+ * One kind of GenAI operation (model calls; tool calls and agent invocations next): a row with
+ * its latency (p95 with span exemplars) and its calls and errors per second, each linked to the
+ * matching traces and error events.
+ */
+export interface GenAiOperation {
+  /** Row title, plural: "Model calls", "Tool calls". */
+  title: string;
+  /** The operation's duration histogram in the catalogue (unit s, with `error.type`). */
+  duration: MetricName;
+  /** `gen_ai.operation.name` of its spans (a span-metrics dimension). */
+  operation: string;
+  /** Attributes of the duration metric to split by; also span attributes, so links can filter on them. */
+  by: string[];
+  /** Span-metrics label to split the exemplar series by (span metrics keep few dimensions). */
+  spanBy: string;
+  /** `component` of its error events in the logs. */
+  component: string;
+}
+
+const MODEL_CALLS: GenAiOperation = {
+  title: 'Model calls',
+  duration: METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  operation: GEN_AI_OPERATION_CHAT,
+  by: [ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
+  spanBy: label(ATTR_GEN_AI_REQUEST_MODEL),
+  component: 'llm',
+};
+
+/**
+ * Rows in dashboard order. A new kind of operation is one more entry; tool calls, for example
+ * (the span-metrics dimensions do not include the tool name, so the exemplars split by span name):
+ *
+ *   { title: 'Tool calls', duration: METRIC_GEN_AI_EXECUTE_TOOL_DURATION, operation: 'execute_tool',
+ *     by: [ATTR_GEN_AI_TOOL_NAME], spanBy: 'span_name', component: 'tool' }
+ *
+ * The tests then check its queries against the catalogue, its scoping, exemplars and links.
+ */
+export const GENAI_OPERATIONS: GenAiOperation[] = [MODEL_CALLS];
+
+const legendOf = (attrs: string[]): string => attrs.map((a) => `{{${label(a)}}}`).join(' ');
+
+/** The panels of one operation's row. */
+export function operationPanels(op: GenAiOperation): AnyPanel[] {
+  const duration = series(op.duration);
+  const by = op.by.map(label);
+  const errorType = label(ATTR_ERROR_TYPE);
+  const spanOperation = `${label(ATTR_GEN_AI_OPERATION_NAME)}="${op.operation}"`;
+  // The clicked series' own attribute values, e.g. span.gen_ai.request.model = "gpt-4o".
+  const clicked = op.by.map((a) => `span.${a} = "\${__field.labels.${label(a)}}"`).join(' && ');
+  const opSpans = `span.${ATTR_GEN_AI_OPERATION_NAME} = "${op.operation}" && ${clicked}`;
+  const what = op.title.toLowerCase();
+  return [
+    timeseries({
+      title: `${op.title}: duration p95`,
+      description: `${op.duration}, 95th percentile; the dots are ${op.operation} spans (Collector span metrics), each opens its trace.`,
+      unit: 's',
+      queries: [
+        quantile({ histogram: duration, q: 0.95, by, legend: legendOf(op.by) }),
+        spanP95({
+          matchers: spanOperation,
+          by: [op.spanBy],
+          legend: `{{${op.spanBy}}} spans (dots: traces)`,
+        }),
+      ],
+      links: [traces(`Slowest ${what} of this series`, `${opSpans} && duration > 1s`)],
+    }),
+    timeseries({
+      title: `${op.title} and errors per second`,
+      description: `${op.title} per second, and the failed ones by error.type.`,
+      unit: 'ops',
+      queries: [
+        { expr: rate(`${duration}_count`, { by }), legend: `${legendOf(op.by)} calls` },
+        {
+          expr: rate(`${duration}_count`, { matchers: `${errorType}!=""`, by: [...by, errorType] }),
+          legend: `${legendOf(op.by)} {{${errorType}}}`,
+        },
+      ],
+      links: [
+        traces(`Failed ${what} of this series`, `${opSpans} && status = error`),
+        logs(
+          `${op.title}: error events`,
+          `| json | context_component = "${op.component}" | context_error_type != ""`,
+        ),
+      ],
+    }),
+  ];
+}
+
+function withOperationRow(d: DashboardBuilder, op: GenAiOperation): DashboardBuilder {
+  d.withRow(new RowBuilder(op.title));
+  for (const p of operationPanels(op)) d.withPanel(p);
+  return d;
+}
 
 /** LLM calls (GenAI semantic-convention metrics): latency, time to first chunk, tokens, errors. */
-export function llmDashboard(): DashboardBuilder {
-  const duration = series(METRIC_GEN_AI_CLIENT_OPERATION_DURATION);
+export function llmDashboard() {
   const ttfc = series(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK);
   const tokens = series(METRIC_GEN_AI_CLIENT_TOKEN_USAGE);
-  const provider = label(ATTR_GEN_AI_PROVIDER_NAME);
-  const model = label(ATTR_GEN_AI_REQUEST_MODEL);
+  const modelBy = MODEL_CALLS.by.map(label);
+  const modelLegend = legendOf(MODEL_CALLS.by);
   const tokenType = label(ATTR_GEN_AI_TOKEN_TYPE);
-  const errorType = label(ATTR_ERROR_TYPE);
-  const byModel = `${provider}, ${model}`;
-  const modelLegend = `{{${provider}}} {{${model}}}`;
-  return new DashboardBuilder('LoreChat LLM')
-    .uid('lorechat-llm')
-    .description(
-      'LLM calls by provider and model: latency, time to first chunk, tokens and errors.',
-    )
-    .tags(['lorechat', 'genai'])
-    .refresh('30s')
-    .time({ from: 'now-1h', to: 'now' })
-    .tooltip(DashboardCursorSync.Crosshair)
+  const d = lorechatDashboard({
+    uid: 'lorechat-llm',
+    title: 'LoreChat LLM',
+    description:
+      'GenAI operations by provider and model: latency, time to first chunk, tokens and errors.',
+    tags: ['genai'],
+  }).withPanel(
+    stat({
+      title: 'Tokens per minute (5m)',
+      description:
+        'All LLM tokens per minute over the last 5 minutes; the plan recommends caching above 1000/min (the LoreChatTokenUsageHigh alert).',
+      unit: perMinute('tokens'),
+      query: {
+        expr: perMinuteRate(series(METRIC_LLM_TOKEN_USAGE), { range: '5m' }),
+        legend: 'tokens/min',
+      },
+      steps: [
+        [800, 'orange'],
+        [1000, 'red'],
+      ],
+    }),
+  );
+  for (const op of GENAI_OPERATIONS) withOperationRow(d, op);
+  return d
+    .withRow(new RowBuilder('Streaming and tokens'))
     .withPanel(
-      stat(
-        'Tokens per minute',
-        'All LLM tokens; the plan recommends caching above 1000/min.',
-        'short',
-        {
-          expr: 'lorechat:llm_token_usage:rate5m * 60',
-        },
-        [
-          [800, 'orange'],
-          [1000, 'red'],
+      timeseries({
+        title: 'Time to first chunk p95',
+        description:
+          'Streamed model calls: 95th percentile time until the first chunk arrives. The dots are model-call spans (whole-call duration, Collector span metrics); their traces carry gen_ai.response.time_to_first_chunk.',
+        unit: 's',
+        queries: [
+          quantile({ histogram: ttfc, q: 0.95, by: modelBy, legend: modelLegend }),
+          spanP95({
+            matchers: `${label(ATTR_GEN_AI_OPERATION_NAME)}="${GEN_AI_OPERATION_CHAT}"`,
+            by: [MODEL_CALLS.spanBy],
+            legend: `{{${MODEL_CALLS.spanBy}}} call spans (dots: traces)`,
+          }),
         ],
-      ),
-    )
-    .withRow(new RowBuilder('Latency'))
-    .withPanel(
-      timeseries('Call duration p95', 'gen_ai.client.operation.duration, 95th percentile.', 's', [
-        {
-          expr: `histogram_quantile(0.95, sum by (le, ${byModel}) (rate(${duration}_bucket[$__rate_interval])))`,
-          legend: modelLegend,
-        },
-      ]),
-    )
-    .withPanel(
-      timeseries(
-        'Time to first chunk p95',
-        'Streamed calls: time until the first chunk arrives.',
-        's',
-        [
-          {
-            expr: `histogram_quantile(0.95, sum by (le, ${byModel}) (rate(${ttfc}_bucket[$__rate_interval])))`,
-            legend: modelLegend,
-          },
+        links: [
+          traces(
+            'Calls of this model with a first chunk after 1 s',
+            `span.${ATTR_GEN_AI_REQUEST_MODEL} = "\${__field.labels.${label(ATTR_GEN_AI_REQUEST_MODEL)}}" && span.${ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK} > 1`,
+          ),
         ],
-      ),
+      }),
     )
-    .withRow(new RowBuilder('Tokens and errors'))
     .withPanel(
-      timeseries(
-        'Tokens per minute by model and type',
-        'gen_ai.client.token.usage summed per minute.',
-        'short',
-        [
+      timeseries({
+        title: 'Tokens per minute by model and type',
+        description: 'gen_ai.client.token.usage summed per minute, by model and token type.',
+        unit: perMinute('tokens'),
+        queries: [
           {
-            expr: `sum by (${byModel}, ${tokenType}) (rate(${tokens}_sum[$__rate_interval])) * 60`,
+            expr: perMinuteRate(`${tokens}_sum`, { by: [...modelBy, tokenType] }),
             legend: `${modelLegend} {{${tokenType}}}`,
           },
         ],
-      ),
-    )
-    .withPanel(
-      timeseries(
-        'Calls and errors by model',
-        'LLM calls per second, and failed calls by error type.',
-        'ops',
-        [
-          {
-            expr: `sum by (${byModel}) (rate(${duration}_count[$__rate_interval]))`,
-            legend: `${modelLegend} calls`,
-          },
-          {
-            expr: `sum by (${byModel}, ${errorType}) (rate(${duration}_count{${errorType}!=""}[$__rate_interval]))`,
-            legend: `${modelLegend} {{${errorType}}}`,
-          },
-        ],
-      ),
+      }),
     );
 }

@@ -11,7 +11,17 @@ import {
   dashboardQueries,
   resolveGrafanaVariables,
 } from '../../../grafana/src/index.js';
-import { ROOT, readText, readYaml } from './helpers.js';
+import {
+  ENVIRONMENT_ATTRIBUTE,
+  ENVIRONMENT_LABEL,
+  LINK_LOG_STREAM,
+  LOG_STREAM,
+  LORECHAT_TAG,
+  SERVICE_ATTRIBUTE,
+  SERVICE_LABEL,
+} from '../../../grafana/src/scope.js';
+import { EXTERNAL_METRIC_PREFIXES, prometheusSeriesNames } from '../../../src/catalogue/index.js';
+import { ROOT, allRules, promqlMetricNames, readText, readYaml } from './helpers.js';
 
 function syntaxErrors(parser: LRParser, query: string): number {
   let errors = 0;
@@ -64,14 +74,29 @@ describe('Grafana dashboards as code', () => {
     ]);
   });
 
-  it("the overview has the plan's three panels", () => {
-    const titles = (dashboards[0]?.panels ?? []).map((p) => p.title);
-    expect(titles).toEqual(
-      expect.arrayContaining([
-        'Response time distribution',
-        'Memory usage over time',
-        'Error rate by component',
-      ]),
+  it("the overview (home) has the plan's three panels, each on the series that answers it", () => {
+    const panels = (dashboards[0]?.panels ?? []) as {
+      title?: string;
+      type?: string;
+      targets?: { expr?: string; format?: string }[];
+    }[];
+    const panel = (title: string) => panels.find((p) => p.title === title);
+    const distribution = panel('Response time distribution');
+    expect(distribution?.type).toBe('heatmap');
+    expect(distribution?.targets?.[0]).toMatchObject({ format: 'heatmap' });
+    expect(distribution?.targets?.[0]?.expr).toMatch(
+      /^sum by \(le\) \(increase\(chat_response_time_seconds_bucket\{/,
+    );
+    const memory = panel('Memory usage over time');
+    expect(memory?.type).toBe('timeseries');
+    expect(memory?.targets?.map((t) => promqlMetricNames(t.expr ?? '')).flat()).toEqual([
+      'chat_memory_bytes_sum',
+      'chat_memory_bytes_count',
+      'chat_memory_max_bytes',
+    ]);
+    const errors = panel('Error rate by component');
+    expect(errors?.targets?.[0]?.expr).toMatch(
+      /^\(sum by \(component\) \(rate\(lorechat_errors_total\{/,
     );
   });
 
@@ -107,6 +132,14 @@ describe('Grafana dashboards as code', () => {
     });
   });
 
+  it('Grafana opens the overview, with the plan panels, as its home dashboard', () => {
+    const home = /GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: (\S+)/.exec(
+      readText('docker-compose.yml'),
+    )?.[1];
+    expect(home).toBe(`/var/lib/grafana/dashboards/${dashboardFileName(dashboards[0]!)}`);
+    expect(dashboards[0]?.uid).toBe('lorechat-overview');
+  });
+
   it('the dashboard provider reads the directory compose mounts the generated JSON into', () => {
     const provider = readYaml<{ providers: { options: { path: string } }[] }>(
       'grafana/provisioning/dashboards/dashboards.yaml',
@@ -126,6 +159,11 @@ describe('dashboard queries', () => {
     expect(count('promql')).toBeGreaterThan(30);
     expect(count('logql')).toBeGreaterThanOrEqual(4);
     expect(count('traceql')).toBeGreaterThanOrEqual(2);
+    // Data links' queries are listed (and so parsed below) like the panels' own.
+    const links = queries.filter((q) => q.from === 'link');
+    expect(links.filter((q) => q.language === 'traceql').length).toBeGreaterThanOrEqual(10);
+    expect(links.filter((q) => q.language === 'logql').length).toBeGreaterThanOrEqual(5);
+    expect(links.filter((q) => q.language === 'promql')).toEqual([]);
     for (const q of queries)
       expect(q.datasource).toBe(
         { promql: 'prometheus', logql: 'loki', traceql: 'tempo' }[q.language],
@@ -150,19 +188,333 @@ describe('dashboard queries', () => {
   it('every TraceQL query parses with @grafana/lezer-traceql', () => {
     const bad = queries
       .filter((q) => q.language === 'traceql')
-      .filter((q) => syntaxErrors(traceqlParser, q.query) > 0)
+      .filter((q) => syntaxErrors(traceqlParser, resolveGrafanaVariables(q.query)) > 0)
       .map((q) => `${q.dashboard} / ${q.panel}: ${q.query}`);
     expect(bad).toEqual([]);
   });
 
-  it('LogQL selects LoreChat by the service_name index label only', () => {
+  it('LogQL selects streams by the service and environment index labels only', () => {
     for (const q of queries.filter((x) => x.language === 'logql')) {
-      expect(q.query).toContain('{service_name="lorechat"}');
+      expect(q.query).toContain(q.from === 'link' ? LINK_LOG_STREAM : LOG_STREAM);
+      expect(q.query.match(/\{[a-z_]+=/g) ?? [], q.query).toHaveLength(1);
     }
   });
 
   it('Grafana variables resolve to values Prometheus and Loki accept, and unknown ones are refused', () => {
     expect(resolveGrafanaVariables('rate(x[$__rate_interval])')).toBe('rate(x[1m])');
+    expect(resolveGrafanaVariables('x{a=~"$environment", b=~"$service"}')).toBe(
+      'x{a=~".*", b=~".+"}',
+    );
+    expect(
+      resolveGrafanaVariables('{ a =~ "${service:pipe}" && b = "${__field.labels.model}" }', {
+        service: 'lorechat',
+      }),
+    ).toBe('{ a =~ "lorechat" && b = "model-value" }');
     expect(() => resolveGrafanaVariables('rate(x[$unknown])')).toThrow(/\$unknown/);
+    expect(() => resolveGrafanaVariables('x{a="${unknown:pipe}"}')).toThrow(/unknown/);
+  });
+});
+
+interface FieldDefaults {
+  unit?: string;
+  links?: { title: string; internal?: { datasourceUid: string } }[];
+  mappings?: { type: string; options: Record<string, unknown> }[];
+  thresholds?: { steps: { value: number | null; color: string }[] };
+  noValue?: string;
+}
+
+interface BuiltPanel {
+  type: string;
+  title: string;
+  description?: string;
+  datasource?: { uid?: string };
+  targets?: { expr?: string; query?: string; legendFormat?: string; exemplar?: boolean }[];
+  fieldConfig?: { defaults?: FieldDefaults };
+  options?: { yAxis?: { unit?: string } };
+}
+
+const provisioned = new Set(
+  readYaml<{ datasources: { uid: string }[] }>(
+    'grafana/provisioning/datasources/datasources.yaml',
+  ).datasources.map((d) => d.uid),
+);
+
+/** Series that carry the app's resource labels (and so must be scoped by the variables). */
+const APP_SERIES = new Set([...prometheusSeriesNames()]);
+const isAppSeries = (name: string): boolean =>
+  APP_SERIES.has(name) || name.startsWith('traces_span_metrics_');
+/** Self-metrics of the pipeline (scrape jobs) and alert state: no app resource labels. */
+const isInfrastructureSeries = (name: string): boolean =>
+  !isAppSeries(name) &&
+  EXTERNAL_METRIC_PREFIXES.some((p) => (p === 'up' ? name === 'up' : name.startsWith(p)));
+
+const SCOPE = [`${ENVIRONMENT_LABEL}=~"$environment"`, `${SERVICE_LABEL}=~"$service"`];
+
+/** Selectors of `name` in a PromQL expression that lack one of the scope matchers. */
+function unscopedSelectors(expr: string, name: string): string[] {
+  const bad: string[] = [];
+  for (const m of expr.matchAll(new RegExp(`(?<![\\w:])${name}(?![\\w:])(\\{[^}]*\\})?`, 'g'))) {
+    const matchers = m[1] ?? '';
+    if (!SCOPE.every((s) => matchers.includes(s))) bad.push(m[0]);
+  }
+  return bad;
+}
+
+const panelsOf = (d: ReturnType<typeof buildDashboards>[number]): BuiltPanel[] =>
+  ((d.panels ?? []) as BuiltPanel[]).filter((p) => p.type !== 'row');
+
+/** Panels that list log lines or traces: their columns come typed from Loki or Tempo. */
+const isListing = (p: BuiltPanel): boolean =>
+  p.type === 'logs' || (p.type === 'table' && p.datasource?.uid === 'tempo');
+
+const unitOf = (p: BuiltPanel): string | undefined =>
+  p.fieldConfig?.defaults?.unit ?? p.options?.yAxis?.unit;
+
+describe('the promoted labels the variables filter on', () => {
+  it('are resource attributes that Prometheus promotes to labels and Loki indexes', () => {
+    const promoted = readYaml<{ otlp: { promote_resource_attributes: string[] } }>(
+      'prometheus/prometheus.yml',
+    ).otlp.promote_resource_attributes;
+    expect(promoted).toEqual(expect.arrayContaining([SERVICE_ATTRIBUTE, ENVIRONMENT_ATTRIBUTE]));
+    const loki = readYaml<{
+      limits_config: {
+        otlp_config: {
+          resource_attributes: { attributes_config: { action: string; attributes?: string[] }[] };
+        };
+      };
+    }>('loki/loki.yaml');
+    const indexed = loki.limits_config.otlp_config.resource_attributes.attributes_config
+      .filter((c) => c.action === 'index_label')
+      .flatMap((c) => c.attributes ?? []);
+    expect(indexed).toEqual(expect.arrayContaining([SERVICE_ATTRIBUTE, ENVIRONMENT_ATTRIBUTE]));
+    // Both escape dots to underscores (UnderscoreEscapingWithSuffixes; Loki's OTLP labels).
+    expect([SERVICE_LABEL, ENVIRONMENT_LABEL]).toEqual([
+      'service_name',
+      'deployment_environment_name',
+    ]);
+  });
+});
+
+describe.each(buildDashboards().map((d) => [d.uid ?? '?', d] as const))(
+  'dashboard %s',
+  (_uid, dashboard) => {
+    const panels = panelsOf(dashboard);
+    const queries = dashboardQueries([dashboard]);
+
+    it('has panels', () => {
+      expect(panels.length).toBeGreaterThan(3);
+    });
+
+    it('every panel has a description, a provisioned datasource and a unit (listings of logs or traces excepted)', () => {
+      const problems: string[] = [];
+      for (const p of panels) {
+        if (!p.description || p.description.length < 15)
+          problems.push(`${p.title}: no description`);
+        if (!p.datasource?.uid || !provisioned.has(p.datasource.uid))
+          problems.push(`${p.title}: datasource ${p.datasource?.uid} is not provisioned`);
+        if (!isListing(p) && !unitOf(p)) problems.push(`${p.title}: no unit`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('every metric query names its series (a legend)', () => {
+      const unnamed = panels
+        .filter((p) => !isListing(p))
+        .flatMap((p) =>
+          (p.targets ?? []).filter((t) => !t.legendFormat).map((t) => `${p.title}: ${t.expr}`),
+        );
+      expect(unnamed).toEqual([]);
+    });
+
+    it('has the $environment and $service variables, read from Prometheus', () => {
+      const vars = (dashboard.templating?.list ?? []).filter((v) =>
+        ['environment', 'service'].includes(v.name ?? ''),
+      );
+      expect(vars.map((v) => v.name)).toEqual(['environment', 'service']);
+      for (const v of vars) {
+        expect(v.type).toBe('query');
+        expect(v.datasource?.uid).toBe('prometheus');
+        expect(v.includeAll).toBe(true);
+        const query = typeof v.query === 'string' ? v.query : JSON.stringify(v.query);
+        expect(query).toContain(v.name === 'environment' ? ENVIRONMENT_LABEL : SERVICE_LABEL);
+        const selector = /^label_values\((.*), \w+\)$/.exec(query)?.[1] ?? '';
+        const names = promqlMetricNames(selector);
+        expect(names.length, query).toBe(1);
+        expect(names.every(isAppSeries), query).toBe(true);
+      }
+    });
+
+    it('applies $environment and $service in every query on app telemetry', () => {
+      const problems: string[] = [];
+      for (const q of queries) {
+        if (q.language === 'promql') {
+          const names = promqlMetricNames(q.query);
+          if (names.every(isInfrastructureSeries)) continue;
+          for (const n of names) {
+            if (!isAppSeries(n)) problems.push(`${q.panel}: ${n} mixes app and pipeline series`);
+            for (const s of unscopedSelectors(q.query, n)) problems.push(`${q.panel}: ${s}`);
+          }
+        } else if (q.language === 'logql') {
+          if (!q.query.includes(q.from === 'link' ? LINK_LOG_STREAM : LOG_STREAM))
+            problems.push(`${q.panel}: ${q.query}`);
+        } else {
+          const v = (name: string) => `\${${name}:pipe}`;
+          for (const cond of [
+            `resource.${SERVICE_ATTRIBUTE} =~ "${v('service')}"`,
+            `resource.${ENVIRONMENT_ATTRIBUTE} =~ "${v('environment')}"`,
+          ]) {
+            if (!q.query.includes(cond)) problems.push(`${q.panel}: ${q.query} lacks ${cond}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('links to the other dashboards in a bar, keeping time range and variables', () => {
+      expect(dashboard.tags).toContain(LORECHAT_TAG);
+      expect(dashboard.links).toEqual([
+        expect.objectContaining({
+          type: 'dashboards',
+          tags: [LORECHAT_TAG],
+          asDropdown: false,
+          includeVars: true,
+          keepTime: true,
+        }),
+      ]);
+      expect(dashboard.links?.[0]).not.toHaveProperty('placement');
+    });
+
+    it('every latency percentile panel shows exemplars from span metrics, and only span metrics ask for them', () => {
+      const problems: string[] = [];
+      for (const p of panels) {
+        const targets = p.targets ?? [];
+        if (
+          targets.some(
+            (t) => t.exemplar && !t.expr?.includes('traces_span_metrics_duration_seconds_bucket'),
+          )
+        )
+          problems.push(
+            `${p.title}: asks an app histogram for exemplars (the JS SDK records none)`,
+          );
+        const latencyQuantile = targets.some(
+          (t) => t.expr?.includes('histogram_quantile(') && unitOf(p) === 's',
+        );
+        if (p.type === 'timeseries' && latencyQuantile && !targets.some((t) => t.exemplar))
+          problems.push(`${p.title}: no exemplars`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('rates "per minute" are per minute: 60 x a per-second rate, with a /min unit', () => {
+      const problems: string[] = [];
+      for (const p of panels) {
+        const perMinute = /per minute/i.test(p.title) || unitOf(p)?.endsWith('/min');
+        if (!perMinute) continue;
+        if (!/per minute/i.test(p.title))
+          problems.push(`${p.title}: title does not say per minute`);
+        if (!unitOf(p)?.endsWith('/min')) problems.push(`${p.title}: unit ${unitOf(p)}`);
+        for (const t of p.targets ?? []) {
+          const expr = t.expr ?? '';
+          if (!/^60 \* sum(\(| by)/.test(expr) || !/\brate\(/.test(expr))
+            problems.push(`${p.title}: ${expr}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('rates "per second" are per-second rates with a per-second unit', () => {
+      const problems: string[] = [];
+      for (const p of panels.filter((x) => /per second/i.test(x.title))) {
+        const unit = unitOf(p) ?? '';
+        if (!['ops', 'reqps'].includes(unit) && !unit.endsWith('/s'))
+          problems.push(`${p.title}: unit ${unit}`);
+        for (const t of p.targets ?? [])
+          if (!/^sum(\(| by \([^)]*\) \()rate\(/.test(t.expr ?? ''))
+            problems.push(`${p.title}: ${t.expr}`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('names only alerts that exist', () => {
+      const alerts = new Set(allRules().flatMap((r) => (r.alert ? [r.alert] : [])));
+      const named = panels.flatMap(
+        (p) => p.description?.match(/\b(LoreChat|OtelCollector|Observability)[A-Z]\w+/g) ?? [],
+      );
+      expect(named.filter((a) => !alerts.has(a))).toEqual([]);
+    });
+  },
+);
+
+describe('data links to traces and logs', () => {
+  const dashboards = buildDashboards();
+  const linkTargets = (uid: string) =>
+    new Set(
+      dashboardQueries(dashboards.filter((d) => d.uid === uid))
+        .filter((q) => q.from === 'link')
+        .map((q) => q.datasource),
+    );
+
+  it('go from the app dashboards to Tempo and Loki, from the logs to Tempo', () => {
+    expect(
+      Object.fromEntries(dashboards.map((d) => [d.uid, [...linkTargets(d.uid ?? '')].sort()])),
+    ).toEqual({
+      'lorechat-overview': ['loki', 'tempo'],
+      'lorechat-graph': ['loki', 'tempo'],
+      'lorechat-vector-store': ['loki', 'tempo'],
+      'lorechat-llm': ['loki', 'tempo'],
+      'lorechat-logs': ['tempo'],
+      // Collector and backend self-metrics have no traces or log events of their own.
+      'lorechat-pipeline': [],
+    });
+  });
+
+  it('are internal links to a provisioned datasource, and every panel of the overview on app telemetry has one', () => {
+    for (const d of dashboards) {
+      for (const p of panelsOf(d)) {
+        for (const l of p.fieldConfig?.defaults?.links ?? []) {
+          expect(provisioned.has(l.internal?.datasourceUid ?? ''), `${p.title}: ${l.title}`).toBe(
+            true,
+          );
+        }
+      }
+    }
+    const overview = panelsOf(dashboards[0]!);
+    const withoutLinks = overview
+      .filter((p) => p.title !== 'Firing alerts' && p.title !== 'Active sessions')
+      .filter((p) => (p.fieldConfig?.defaults?.links ?? []).length === 0)
+      .map((p) => p.title);
+    expect(withoutLinks).toEqual(['Tokens per minute by model and type']);
+  });
+});
+
+describe('up/down stats', () => {
+  const pipeline = panelsOf(buildDashboards().find((d) => d.uid === 'lorechat-pipeline')!);
+
+  it.each(['Collector up', 'Backends up'])(
+    '%s shows a red DOWN for 0, for no data and for a missing target, a green UP for 1',
+    (title) => {
+      const p = pipeline.find((x) => x.title === title)!;
+      const defaults = p.fieldConfig?.defaults ?? {};
+      const valueMap = defaults.mappings?.find((m) => m.type === 'value')?.options;
+      expect(valueMap).toMatchObject({
+        '0': { text: 'DOWN', color: 'red' },
+        '1': { text: 'UP', color: 'green' },
+      });
+      expect(defaults.mappings?.find((m) => m.type === 'special')?.options).toMatchObject({
+        match: 'null+nan',
+        result: { text: 'DOWN', color: 'red' },
+      });
+      expect(defaults.noValue).toBe('DOWN');
+      // Below 1 is red: an unmapped value (0.5 from min() over replicas) is not green either.
+      expect(defaults.thresholds?.steps).toEqual([
+        { value: null, color: 'red' },
+        { value: 1, color: 'green' },
+      ]);
+    },
+  );
+
+  it('Collector up is 0, not absent, when Prometheus has no Collector target', () => {
+    const expr = pipeline.find((x) => x.title === 'Collector up')?.targets?.[0]?.expr ?? '';
+    expect(expr).toMatch(/ or vector\(0\)$/);
   });
 });
