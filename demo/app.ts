@@ -11,6 +11,12 @@ import { controlToConfigurable, type RequestControl } from './llm/request-contro
 import { DEFAULT_PERSONA, type PersonaId } from './personas.js';
 import { LORE_CORPUS, type LoreDocument } from './vectorstore/corpus/lore.js';
 import { LoreVectorStore } from './vectorstore/lore-vector-store.js';
+import {
+  type AgentTurnResult,
+  createLoreAgent,
+  type LoreAgent,
+  runAgentTurn,
+} from './agent/lore-agent.js';
 
 export interface ChatRequest {
   threadId: string;
@@ -59,6 +65,19 @@ export interface LoreChatApp {
   readonly models: ChatModels;
   chat(request: ChatRequest): Promise<ChatResponse>;
   chatStream(request: ChatRequest): AsyncGenerator<ChatStreamEvent>;
+  /** The agent path: a tool-using agent (see agent/lore-agent.ts). */
+  readonly agent: LoreAgent;
+  agentChat(request: {
+    threadId: string;
+    message: string;
+    signal?: AbortSignal;
+  }): Promise<AgentTurnResult>;
+  /** Resumes an agent turn waiting for approval on `threadId`. */
+  resumeAgent(request: {
+    threadId: string;
+    decision: 'approve' | 'deny';
+    signal?: AbortSignal;
+  }): Promise<AgentTurnResult>;
   upsertDocuments(documents: readonly LoreDocument[]): Promise<UpsertResult>;
   /** Forgets a conversation. */
   deleteThread(threadId: string): Promise<void>;
@@ -163,6 +182,7 @@ export async function createLoreChatApp(options: LoreChatAppOptions = {}): Promi
   }
 
   await upsertDocuments(options.corpus ?? LORE_CORPUS);
+  const agent = createLoreAgent(options.corpus ?? LORE_CORPUS, checkpointer);
 
   return {
     config,
@@ -172,6 +192,15 @@ export async function createLoreChatApp(options: LoreChatAppOptions = {}): Promi
     models,
     chat,
     chatStream,
+    agent,
+    agentChat: async (request) => {
+      await touchThread(request.threadId);
+      return runAgentTurn(agent, request);
+    },
+    resumeAgent: async ({ threadId, decision, signal }) => {
+      await touchThread(threadId);
+      return runAgentTurn(agent, { threadId, resume: decision, signal });
+    },
     upsertDocuments,
     deleteThread: async (threadId) => {
       threads.delete(threadId);

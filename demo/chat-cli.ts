@@ -1,9 +1,10 @@
 /**
  * Interactive LoreChat in the terminal, in-process (no server needed).
- * Commands: /persona <id>, /thread <id>, /new, /help, /quit.
+ * Commands: /persona <id>, /thread <id>, /new, /agent <message>, /approve, /deny, /help, /quit.
  */
 import { createInterface } from 'node:readline';
 import { stdin, stdout } from 'node:process';
+import type { AgentTurnResult } from './agent/lore-agent.js';
 import { createLoreChatApp } from './app.js';
 import { DEFAULT_PERSONA, isPersonaId, PERSONA_IDS, PERSONAS, type PersonaId } from './personas.js';
 
@@ -11,8 +12,23 @@ const HELP = `Commands:
   /persona <${PERSONA_IDS.join('|')}>   switch voice
   /thread <id>                        switch conversation (history is per thread)
   /new                                start a new conversation
+  /agent <message>                    ask the tool-using agent (lore lookup, omens, archive copies)
+  /approve, /deny                     answer the agent's approval question in this conversation
   /help                               this text
   /quit                               leave`;
+
+async function agentReply(run: () => Promise<AgentTurnResult>): Promise<void> {
+  try {
+    const result = await run();
+    const tools = result.tools.map((t) => `${t.name} ${t.status === 'error' ? '✗' : '✓'}`);
+    if (tools.length > 0) stdout.write(`  tools: ${tools.join(', ')}\n`);
+    if (result.status === 'awaiting_approval')
+      stdout.write(`agent asks> ${result.question}\n  (answer with /approve or /deny)\n`);
+    else stdout.write(`agent> ${result.answer}\n`);
+  } catch (error) {
+    stdout.write(`agent error: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
 
 async function main(): Promise<void> {
   const app = await createLoreChatApp();
@@ -42,6 +58,10 @@ async function main(): Promise<void> {
       } else if (command === 'thread' && /^[A-Za-z0-9._:-]{1,128}$/.test(arg)) {
         threadId = arg;
         stdout.write(`now in conversation ${threadId}\n`);
+      } else if (command === 'agent' && arg !== '') {
+        await agentReply(() => app.agentChat({ threadId, message: arg }));
+      } else if (command === 'approve' || command === 'deny') {
+        await agentReply(() => app.resumeAgent({ threadId, decision: command }));
       } else if (command === 'persona' && isPersonaId(arg)) {
         persona = arg;
         stdout.write(`persona: ${PERSONAS[persona].label}\n`);

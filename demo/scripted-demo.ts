@@ -4,6 +4,7 @@
  * follow-up, a document insert and update through the vector store, and a streamed turn.
  * Run under `--import lorechat-otel/register` to see its telemetry.
  */
+import type { AgentTurnResult } from './agent/lore-agent.js';
 import { createLoreChatApp, type ChatResponse } from './app.js';
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
@@ -79,6 +80,25 @@ async function main(): Promise<void> {
         out(`   sources: ${event.sources.map((s) => s.title).join('; ')}`);
     }
   }
+
+  // The agent path: tools (one fails on a topic the augurs never wrote about) and a human
+  // approval step, interrupted and then resumed on the same thread.
+  const agentTurn = (label: string, result: AgentTurnResult): void => {
+    const tools = result.tools.map((tool) => `${tool.name} ${tool.status === 'error' ? '✗' : '✓'}`);
+    out(`   tools: ${tools.join(', ') || 'none'}`);
+    if (result.status === 'awaiting_approval') out(`${label} asks> ${result.question}`);
+    else out(`${label}> ${result.answer.replace(/\n/g, '\n          ')}`);
+  };
+  const q5 = 'What do the augurs say about Xelthar?';
+  out(`\n── agent turn 1 [thread demo-agent]`);
+  out(`you> ${q5}`);
+  agentTurn('lorechat', await app.agentChat({ threadId: 'demo-agent', message: q5 }));
+  const q6 = 'Make a copy of the Emberfall records';
+  out(`\n── agent turn 2 [thread demo-agent]`);
+  out(`you> ${q6}`);
+  agentTurn('lorechat', await app.agentChat({ threadId: 'demo-agent', message: q6 }));
+  out(`\n── agent turn 3: the archivist approves [thread demo-agent]`);
+  agentTurn('lorechat', await app.resumeAgent({ threadId: 'demo-agent', decision: 'approve' }));
   out(`\nDone in ${((Date.now() - started) / 1000).toFixed(2)} s.`);
 }
 

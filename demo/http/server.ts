@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoreChatApp } from '../app.js';
-import { HttpError, validateChatBody, validateDocumentsBody } from './validation.js';
+import {
+  HttpError,
+  validateAgentResumeBody,
+  validateChatBody,
+  validateDocumentsBody,
+} from './validation.js';
 
 export interface StartServerOptions {
   app: LoreChatApp;
@@ -82,6 +87,25 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
           writeEvent(res, 'error', { error: code, message, status });
         }
         res.end();
+      },
+    },
+    // The agent path: tools, and a human approval step (`awaiting_approval`) resumed below.
+    '/agent': {
+      POST: async (req, res, signal) => {
+        const body = validateChatBody(await readJson(req, maxBodyBytes), req.headers);
+        const result = await app.agentChat({
+          threadId: body.threadId,
+          message: body.message,
+          signal,
+        });
+        sendJson(res, 200, { ...result, thread_id: body.threadId });
+      },
+    },
+    '/agent/resume': {
+      POST: async (req, res, signal) => {
+        const body = validateAgentResumeBody(await readJson(req, maxBodyBytes));
+        const result = await app.resumeAgent({ ...body, signal });
+        sendJson(res, 200, { ...result, thread_id: body.threadId });
       },
     },
     '/documents': {
@@ -238,6 +262,9 @@ function classify(error: unknown): {
   }
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
+  if (name === 'NothingToResumeError') {
+    return { status: 409, code: 'nothing_to_resume', message, headers: {} };
+  }
   const status = (error as { status?: unknown } | undefined)?.status;
   // Provider errors (the offline model's injected failures, OpenAI/Bedrock HTTP errors) are
   // upstream failures: 502, so dashboards can tell them from bugs in the app (500).

@@ -74,6 +74,22 @@ export function validateChatBody(
   return { threadId, message: message.trim(), persona, control };
 }
 
+export interface ValidAgentResume {
+  threadId: string;
+  decision: 'approve' | 'deny';
+}
+
+/** `POST /agent/resume`: `{ thread_id, decision: "approve" | "deny" }`. */
+export function validateAgentResumeBody(body: unknown): ValidAgentResume {
+  const record = asObject(body);
+  const threadId = validateId(record.thread_id, 'thread_id', 'missing_thread_id');
+  const decision = record.decision;
+  if (decision !== 'approve' && decision !== 'deny') {
+    throw new HttpError(400, 'invalid_decision', '"decision" must be "approve" or "deny"');
+  }
+  return { threadId, decision };
+}
+
 export function validateDocumentsBody(body: unknown): LoreDocument[] {
   const record = asObject(body);
   const docs = record.documents;

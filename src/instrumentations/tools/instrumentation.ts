@@ -21,6 +21,7 @@ import { isWrapped } from '@opentelemetry/instrumentation';
 import * as s from '../../semconv.js';
 import { captureContent, safeStringify } from '../../telemetry/content.js';
 import type { Histogram } from '@opentelemetry/api';
+import { isGraphControlFlow } from '../../telemetry/errors.js';
 import { createHistogramFromCatalogue } from '../../telemetry/instruments.js';
 import {
   elapsedSeconds,
@@ -147,7 +148,10 @@ export class LangChainToolInstrumentation extends LoreChatInstrumentationBase<La
 
   private finish(op: Operation, outcome: Outcome, name: string): void {
     let type: string | undefined;
-    if (outcome.kind === 'error') type = recordFailure(op.span, outcome.error);
+    // `interrupt()` inside a tool (a human approval) stops the run by throwing LangGraph's
+    // control-flow error: the tool is paused, not failed.
+    if (outcome.kind === 'error' && !isGraphControlFlow(outcome.error))
+      type = recordFailure(op.span, outcome.error);
     else if (outcome.kind === 'done' && isErrorToolMessage(outcome.result)) {
       type = TOOL_ERROR_TYPE;
       recordFailure(op.span, {
