@@ -259,6 +259,32 @@ function accountKept() {
   return { perGateway, shared };
 }
 
+/**
+ * Span-metric turn counts (all, failing), the app's own turn counter in Prometheus and the
+ * chat.complete log records equal the load generator's counts exactly.
+ */
+async function expectEveryTurnCounted(): Promise<void> {
+  const total = summaries.reduce((s, x) => s + x.completed, 0);
+  const failed = summaries.reduce((s, x) => s + x.injected.fail, 0);
+  await eventually(
+    async () => {
+      const calls = await promQuery(
+        'sum(traces_span_metrics_calls_total{span_name=~"invoke_workflow .*"})',
+      );
+      const errors = await promQuery(
+        'sum(traces_span_metrics_calls_total{span_name=~"invoke_workflow .*", status_code="STATUS_CODE_ERROR"})',
+      );
+      const appTurns = await promQuery('sum(chat_response_time_seconds_count)');
+      return calls === total && errors === failed && appTurns === total
+        ? undefined
+        : `span-metric calls ${calls}, errors ${errors}, app turns ${appTurns}; load generator ${total} turns, ${failed} failing`;
+    },
+    60_000,
+    1_000,
+  );
+  expect(turnsFromLogs(loki.logRecords()).size).toBe(total);
+}
+
 beforeAll(async () => {
   requireBuild();
   tempo.splice(0, 2, await OtlpReceiver.start(), await OtlpReceiver.start());
@@ -404,25 +430,7 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
   });
 
   it('counts every turn in span metrics, app metrics and logs, before sampling, exactly', async () => {
-    const total = summaries.reduce((s, x) => s + x.completed, 0);
-    const failed = summaries.reduce((s, x) => s + x.injected.fail, 0);
-    await eventually(
-      async () => {
-        const calls = await promQuery(
-          'sum(traces_span_metrics_calls_total{span_name=~"invoke_workflow .*"})',
-        );
-        const errors = await promQuery(
-          'sum(traces_span_metrics_calls_total{span_name=~"invoke_workflow .*", status_code="STATUS_CODE_ERROR"})',
-        );
-        const app = await promQuery('sum(chat_response_time_seconds_count)');
-        return calls === total && errors === failed && app === total
-          ? undefined
-          : `span-metric calls ${calls}, errors ${errors}, app turns ${app}; load generator ${total} turns, ${failed} failing`;
-      },
-      60_000,
-      1_000,
-    );
-    expect(turnsFromLogs(loki.logRecords()).size).toBe(total);
+    await expectEveryTurnCounted();
   }, 90_000);
 
   it('loses no kept turn when a gateway is stopped under load and started again', async () => {
@@ -461,6 +469,8 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
     expect(shared, 'trace ids exported by both gateways').toEqual([]);
     for (const a of perGateway) expect(a.incomplete).toEqual([]);
     measured.phase2 = { turns: summary.completed, mustKeep: mustKeep.length, kept: kept.size };
+    // Metrics and logs went through the stopped gateway: nothing counted twice or lost.
+    await expectEveryTurnCounted();
   }, 300_000);
 
   it("exposes every self-metric the scale-out alerts read; reports each tier's memory", async () => {
