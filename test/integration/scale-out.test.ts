@@ -490,4 +490,95 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
       gateway2: peakRssMiB(gateways[1]!.proc),
     };
   });
+
+  it('measures the two tiers at saturation with synthetic traces; one decision per trace', async () => {
+    // Bounded: 10 s of OTLP/JSON batches (50 traces x 4 spans), 4 in flight, then drain.
+    const tracesPerBatch = 50;
+    const spansPerTrace = 4;
+    const before = await Promise.all(
+      gateways.map((g) =>
+        selfMetric(g, 'otelcol_processor_tail_sampling_global_count_traces_sampled_total'),
+      ),
+    );
+    const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+    let sentTraces = 0;
+    let batchNo = 0;
+    const started = Date.now();
+    const deadline = started + 10_000;
+    const batch = (n: number) => {
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const spans = [];
+      for (let t = 0; t < tracesPerBatch; t++) {
+        const traceId = `${hex(0x5ca1e, 8)}${hex(n, 12)}${hex(t, 12)}`;
+        for (let i = 0; i < spansPerTrace; i++) {
+          spans.push({
+            traceId,
+            spanId: hex(i + 1, 16),
+            parentSpanId: i === 0 ? '' : hex(1, 16),
+            name: i === 0 ? 'synthetic root' : `synthetic child ${i}`,
+            kind: 1,
+            startTimeUnixNano: String(now - 50_000_000n),
+            endTimeUnixNano: String(now - BigInt(i) * 1_000_000n),
+            attributes: [{ key: 'synthetic.batch', value: { intValue: String(n) } }],
+            status: {},
+          });
+        }
+      }
+      return JSON.stringify({
+        resourceSpans: [
+          {
+            resource: {
+              attributes: [{ key: 'service.name', value: { stringValue: 'scale-out-synthetic' } }],
+            },
+            scopeSpans: [{ scope: { name: 'scale-out-test' }, spans }],
+          },
+        ],
+      });
+    };
+    const worker = async () => {
+      while (Date.now() < deadline) {
+        const n = batchNo++;
+        const response = await fetch(`${agent!.otlpHttp}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: batch(n),
+        });
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`agent answered ${response.status}`);
+        sentTraces += tracesPerBatch;
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const sendSeconds = (Date.now() - started) / 1000;
+    let decided = 0;
+    await eventually(
+      async () => {
+        const after = await Promise.all(
+          gateways.map((g) =>
+            selfMetric(g, 'otelcol_processor_tail_sampling_global_count_traces_sampled_total'),
+          ),
+        );
+        decided = after.reduce((sum, a, i) => sum + a - before[i]!, 0);
+        return decided >= sentTraces ? undefined : `${decided}/${sentTraces} traces decided`;
+      },
+      120_000,
+      500,
+    );
+    const drainSeconds = (Date.now() - started) / 1000;
+    // Exactly one decision per trace, also at this rate.
+    expect(decided).toBe(sentTraces);
+    measured.saturation = {
+      traces: sentTraces,
+      spans: sentTraces * spansPerTrace,
+      acceptedSpansPerSecond: Math.round((sentTraces * spansPerTrace) / sendSeconds),
+      decidedSpansPerSecond: Math.round((sentTraces * spansPerTrace) / drainSeconds),
+      sendSeconds,
+      drainSeconds,
+    };
+    measured.peakRssMiBAfterSaturation = {
+      agent: peakRssMiB(agent!.proc),
+      gateway1: peakRssMiB(gateways[0]!.proc),
+      gateway2: peakRssMiB(gateways[1]!.proc),
+    };
+  }, 180_000);
 });
