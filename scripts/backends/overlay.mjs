@@ -6,7 +6,8 @@
 //             (listen addresses, FILE_STORAGE_DIR, backend endpoints) are the overlay.
 // Prometheus  prometheus/prometheus.yml is copied to a temporary directory with
 //             - `targets` of each scrape job replaced (jobs whose program is not running here,
-//               e.g. tempo and loki, get an empty target list),
+//               e.g. tempo and loki, get an empty target list); a job discovered by DNS
+//               (dns_sd_configs: the scale-out tiers) gets the targets as a static list,
 //             - the alertmanager targets replaced,
 //             - rule_files made absolute (the shipped rules, unchanged),
 //             - optionally scrape_interval / evaluation_interval shortened (tests only),
@@ -232,7 +233,15 @@ export function writePrometheusOverlay({
   (config.scrape_configs ?? []).forEach((scrape, i) => {
     const targets = jobTargets[scrape.job_name] ?? [];
     if (targets.length === 0) withoutTargets.push(scrape.job_name);
-    (scrape.static_configs ?? []).forEach((_, j) => {
+    // A job discovered by DNS (the scale-out tiers) gets the given targets as a static list
+    // instead: service discovery is target selection, nothing else about the job changes.
+    const discovery = Object.keys(scrape).filter((k) => k.endsWith('_sd_configs'));
+    for (const key of discovery) doc.deleteIn(['scrape_configs', i, key]);
+    if (scrape.static_configs === undefined) {
+      if (discovery.length > 0) doc.setIn(['scrape_configs', i, 'static_configs'], [{ targets }]);
+      return;
+    }
+    scrape.static_configs.forEach((_, j) => {
       doc.setIn(['scrape_configs', i, 'static_configs', j, 'targets'], targets);
     });
   });

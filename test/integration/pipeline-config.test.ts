@@ -51,6 +51,21 @@ describe('Collector config (lorechat-otelcol validate)', () => {
     expect(r.code, output(r)).toBe(0);
   });
 
+  it.each([
+    ['agent', 'collector/agent.yaml', { GATEWAY_ENDPOINTS: '[127.0.0.1:1, 127.0.0.1:2]' }],
+    ['gateway', 'collector/gateway.yaml', { TAIL_SAMPLING_PERCENTAGE: '25' }],
+  ])(
+    'the %s tier (otel-collector-config.yaml merged with %s) is valid for our distribution',
+    (_tier, file, extra: Record<string, string>) => {
+      const r = run(
+        bin.otelcol,
+        ['validate', `--config=${COLLECTOR_CONFIG}`, `--config=${join(REPO_ROOT, file)}`],
+        { env: { ...process.env, ...loopbackCollectorEnv(), ...extra } },
+      );
+      expect(r.code, output(r)).toBe(0);
+    },
+  );
+
   it('validate rejects a config with a component our distribution lacks (the check can fail)', () => {
     const broken = readFileSync(COLLECTOR_CONFIG, 'utf8').replace(
       /^exporters:\n/m,
@@ -104,8 +119,8 @@ describe('Prometheus config and rules (promtool)', () => {
     });
     const r = run(bin.promtool, ['check', 'config', configFile]);
     expect(r.code, output(r)).toBe(0);
-    // Tempo and Loki do not run outside Docker; every other job keeps a target.
-    expect(withoutTargets.sort()).toEqual(['loki', 'tempo']);
+    // Tempo, Loki and the scale-out tiers do not run here; every other job keeps a target.
+    expect(withoutTargets.sort()).toEqual(['loki', 'otel-agent', 'otel-gateway', 'tempo']);
     const shipped = parse(
       readFileSync(join(REPO_ROOT, 'prometheus/prometheus.yml'), 'utf8'),
     ) as Record<string, unknown>;

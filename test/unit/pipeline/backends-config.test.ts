@@ -26,7 +26,7 @@ interface PrometheusConfig {
   rule_files: string[];
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   otlp: { promote_resource_attributes: string[]; translation_strategy: string };
-  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
 }
 
 describe('loki/loki.yaml', () => {
@@ -83,7 +83,10 @@ describe('prometheus/prometheus.yml', () => {
 
   it('scrapes the Collector self-metrics, itself and Alertmanager, but not the app endpoint', () => {
     const targets = new Map(
-      prom.scrape_configs.map((s) => [s.job_name, s.static_configs.flatMap((c) => c.targets)]),
+      prom.scrape_configs.map((s) => [
+        s.job_name,
+        (s.static_configs ?? []).flatMap((c) => c.targets),
+      ]),
     );
     expect(targets.get('otel-collector')).toEqual(['otel-collector:8888']);
     expect(targets.get('prometheus')).toEqual(['localhost:9090']);

@@ -47,9 +47,15 @@ describe('docker-compose.yml', () => {
         'otel-collector',
         'prometheus',
         'tempo',
+        'otel-agent',
+        'otel-gateway-1',
+        'otel-gateway-2',
       ].sort(),
     );
     expect(services.load?.profiles).toEqual(['load']);
+    for (const tier of ['otel-agent', 'otel-gateway-1', 'otel-gateway-2']) {
+      expect(services[tier]?.profiles, tier).toEqual(['scale']);
+    }
   });
 
   it('binds every published port to 127.0.0.1', () => {
@@ -68,7 +74,11 @@ describe('docker-compose.yml', () => {
       (s.ports ?? []).map((p) => (typeof p === 'string' ? p.split(':')[1] : String(p.published))),
     );
     expect(published.sort()).toEqual(
-      ['13133', '3000', '3100', '3200', '4317', '4318', '8080', '8888', '9090', '9093'].sort(),
+      [
+        ...['13133', '3000', '3100', '3200', '4317', '4318', '8080', '8888', '9090', '9093'],
+        // The scale-out agent (profile `scale`).
+        ...['14317', '14318'],
+      ].sort(),
     );
   });
 
