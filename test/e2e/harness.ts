@@ -319,7 +319,33 @@ export async function driveMixedWorkload(app: App, requests = 60): Promise<LoadS
     stream: true,
     threads: 4,
   });
+  await driveAgentTurns(app);
   return [plain, streamed];
+}
+
+/**
+ * The reference app's agent path, so the tool and agent instruments record: a turn whose
+ * tools succeed, one whose `read_omens` tool fails (an unknown topic), and one stopped for
+ * approval and then resumed. Agent turns are `invoke_agent` spans, not workflow spans: the
+ * workflow-based accounting above is unchanged.
+ */
+export async function driveAgentTurns(app: App): Promise<void> {
+  const replies = [
+    await app.post('/agent', { thread_id: 'e2e-agent-1', message: 'Tell me about Emberfall' }),
+    await app.post('/agent', { thread_id: 'e2e-agent-2', message: 'What of Xelthar?' }),
+    await app.post('/agent', {
+      thread_id: 'e2e-agent-3',
+      message: 'Make a copy of the Emberfall records',
+    }),
+    await app.post('/agent/resume', { thread_id: 'e2e-agent-3', decision: 'approve' }),
+  ];
+  const statuses = replies.map((r) => (r.body as { status?: unknown }).status);
+  if (
+    replies.some((r) => r.status !== 200) ||
+    statuses.join() !== 'done,done,awaiting_approval,done'
+  ) {
+    throw new Error(`the agent path did not run as expected: ${JSON.stringify(replies)}`);
+  }
 }
 
 export interface TurnAccount {

@@ -55,7 +55,8 @@ describe('embedded default', () => {
     expect(firstLine).toMatch(/"traceId":"[0-9a-f]{32}"/);
     expect(firstLine).toMatch(/"startTimeUnixNano":"\d+"/);
     const logs = readSignal(join(dir, 'logs.jsonl'), 'logs');
-    expect(logs.logRecords().filter((l) => l.eventName === 'chat.complete')).toHaveLength(4);
+    // Four pipeline turns and three agent turns.
+    expect(logs.logRecords().filter((l) => l.eventName === 'chat.complete')).toHaveLength(7);
     const metrics = readSignal(join(dir, 'metrics.jsonl'), 'metrics');
     expect(metrics.metricNames()).toContain('chat.response_time');
 

@@ -40,6 +40,8 @@ function ancestors(span: ReceivedSpan, byId: Map<string, ReceivedSpan>): Receive
 }
 
 const catalogueNames = new Set<string>(METRICS.map((m) => m.name));
+/** Chat turns of the scripted demo: four through the graph, three through the agent. */
+const DEMO_TURNS = 7;
 const externalPrefixes = EXTERNAL_METRIC_PREFIXES.filter((p) => p.endsWith('_')).map((p) =>
   p.replace(/_$/, '.'),
 );
@@ -93,7 +95,8 @@ function expectDemoTelemetry(r: OtlpReceiver): void {
   const responseTime = r.latestMetric('chat.response_time');
   expect(responseTime?.kind).toBe('histogram');
   expect(responseTime?.points[0]?.explicitBounds).toEqual([...CHAT_RESPONSE_TIME_BUCKETS]);
-  expect(responseTime?.points.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(4);
+  // Four pipeline turns and three agent turns (one failing tool, one approval, its resume).
+  expect(responseTime?.points.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(DEMO_TURNS);
 
   const logs = r.logRecords();
   const eventNames = new Set(logs.map((l) => l.eventName).filter((n) => n !== undefined));
@@ -104,8 +107,26 @@ function expectDemoTelemetry(r: OtlpReceiver): void {
   }
   const traceIds = new Set(spans.map((s) => s.traceId));
   const complete = logs.filter((l) => l.eventName === 'chat.complete');
-  expect(complete).toHaveLength(4);
+  expect(complete).toHaveLength(DEMO_TURNS);
   for (const l of complete) expect(traceIds.has(l.traceId)).toBe(true);
+
+  // The agent path: three invoke_agent turns; the tools under the agent's `tools` node, the
+  // failing one an error; the resumed turn linked to the interrupted one.
+  const agents = spans.filter((s) => s.name === 'invoke_agent lore_agent');
+  expect(agents).toHaveLength(3);
+  for (const a of agents) expect(a.parentSpanId).toBe('');
+  const omens = spans.filter((s) => s.name === 'execute_tool read_omens');
+  expect(
+    omens.some((s) => s.status.code === 2 && s.attributes['error.type'] === 'NoOmenError'),
+  ).toBe(true);
+  for (const tool of spans.filter((s) => s.name.startsWith('execute_tool ')))
+    expect(byId.get(tool.parentSpanId)?.name).toBe('invoke_node tools');
+  expect(spans.some((s) => s.name === 'retrieval LoreKeywordRetriever')).toBe(true);
+  const interrupted = agents.find((a) => a.attributes['lorechat.turn.interrupted'] === true);
+  const resumed = agents.find((a) => a.attributes['lorechat.turn.resumed'] === true);
+  expect(resumed?.links.map((l) => l.spanId)).toEqual([interrupted?.spanId]);
+  expect(names).toContain('gen_ai.execute_tool.duration');
+  expect(names).toContain('gen_ai.invoke_agent.duration');
 }
 
 describe('register with the reference app', () => {
@@ -158,10 +179,12 @@ describe('register with the reference app', () => {
       .split('\n')
       .filter((l) => l.startsWith('{"event"'))
       .map((l) => JSON.parse(l) as { event: string; context: Record<string, unknown> });
-    expect(events.filter((e) => e.event === 'chat.complete')).toHaveLength(4);
+    expect(events.filter((e) => e.event === 'chat.complete')).toHaveLength(DEMO_TURNS);
     expect(events[0]?.context).toHaveProperty('thread_id');
     expect(events[0]?.context).toHaveProperty('request_id');
-    expect(receiver.logRecords().filter((l) => l.eventName === 'chat.complete')).toHaveLength(4);
+    expect(receiver.logRecords().filter((l) => l.eventName === 'chat.complete')).toHaveLength(
+      DEMO_TURNS,
+    );
   });
 });
 
