@@ -7,8 +7,14 @@ import {
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
   GEN_AI_OPERATION_CHAT,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  GEN_AI_OPERATION_INVOKE_AGENT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+  METRIC_GEN_AI_INVOKE_AGENT_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_LLM_TOKEN_USAGE,
@@ -36,8 +42,8 @@ export interface GenAiOperation {
   by: string[];
   /** Span-metrics label to split the exemplar series by (span metrics keep few dimensions). */
   spanBy: string;
-  /** `component` of its error events in the logs. */
-  component: string;
+  /** `component` of its error events in the logs (operations without events have none). */
+  component?: string;
 }
 
 const MODEL_CALLS: GenAiOperation = {
@@ -50,15 +56,33 @@ const MODEL_CALLS: GenAiOperation = {
 };
 
 /**
- * Rows in dashboard order. A new kind of operation is one more entry; tool calls, for example
- * (the span-metrics dimensions do not include the tool name, so the exemplars split by span name):
- *
- *   { title: 'Tool calls', duration: METRIC_GEN_AI_EXECUTE_TOOL_DURATION, operation: 'execute_tool',
- *     by: [ATTR_GEN_AI_TOOL_NAME], spanBy: 'span_name', component: 'tool' }
- *
- * The tests then check its queries against the catalogue, its scoping, exemplars and links.
+ * Tool executions: by tool name (a bounded set the application defines). The span-metrics
+ * dimensions do not include the tool name, so the exemplars split by span name
+ * (`execute_tool {tool}`). Tools emit no plan events: failures are in the traces only.
  */
-export const GENAI_OPERATIONS: GenAiOperation[] = [MODEL_CALLS];
+const TOOL_CALLS: GenAiOperation = {
+  title: 'Tool calls',
+  duration: METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+  operation: GEN_AI_OPERATION_EXECUTE_TOOL,
+  by: [ATTR_GEN_AI_TOOL_NAME],
+  spanBy: 'span_name',
+};
+
+/** Prebuilt agent runs, by agent name; a top-level agent run is also a chat turn. */
+const AGENT_RUNS: GenAiOperation = {
+  title: 'Agent runs',
+  duration: METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+  operation: GEN_AI_OPERATION_INVOKE_AGENT,
+  by: [ATTR_GEN_AI_AGENT_NAME],
+  spanBy: 'span_name',
+  component: 'chat',
+};
+
+/**
+ * Rows in dashboard order. A new kind of operation is one more entry; the tests then check
+ * its queries against the catalogue, its scoping, exemplars and links.
+ */
+export const GENAI_OPERATIONS: GenAiOperation[] = [MODEL_CALLS, TOOL_CALLS, AGENT_RUNS];
 
 const legendOf = (attrs: string[]): string => attrs.map((a) => `{{${label(a)}}}`).join(' ');
 
@@ -100,10 +124,14 @@ export function operationPanels(op: GenAiOperation): AnyPanel[] {
       ],
       links: [
         traces(`Failed ${what} of this series`, `${opSpans} && status = error`),
-        logs(
-          `${op.title}: error events`,
-          `| json | context_component = "${op.component}" | context_error_type != ""`,
-        ),
+        ...(op.component === undefined
+          ? []
+          : [
+              logs(
+                `${op.title}: error events`,
+                `| json | context_component = "${op.component}" | context_error_type != ""`,
+              ),
+            ]),
       ],
     }),
   ];
@@ -126,7 +154,7 @@ export function llmDashboard() {
     uid: 'lorechat-llm',
     title: 'LoreChat LLM',
     description:
-      'GenAI operations by provider and model: latency, time to first chunk, tokens and errors.',
+      'GenAI operations: model calls by provider and model (latency, time to first chunk, tokens, errors), tool calls by tool and agent runs by agent.',
     tags: ['genai'],
   }).withPanel(
     stat({
