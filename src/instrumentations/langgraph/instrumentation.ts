@@ -60,6 +60,7 @@ import {
 } from '../../telemetry/operation.js';
 import {
   type AgentRun,
+  getAgentRun,
   getTurn,
   setAgentRun,
   setTurn,
@@ -356,7 +357,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     if (!this.isEnabled()) return original.apply(graph, args);
     this.instrumentNodesOnce(graph);
     if (getTurn() !== undefined) {
-      const agent = agentGraphs.get(graph);
+      // Inside an agent run, its metadata is inherited by everything it starts: a graph run
+      // there is an agent only when createReactAgent built it.
+      const agent =
+        agentGraphs.get(graph) ?? (getAgentRun() ? undefined : createAgentName(graph, options));
       return agent === undefined
         ? original.apply(graph, args)
         : this.nestedAgent(agent, original, graph, args);
@@ -411,7 +415,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     started: (span: Span) => TurnRecord;
   } {
     const workflowName = graphName(graph);
-    const agentName = agentGraphs.get(graph);
+    const agentName = agentGraphs.get(graph) ?? createAgentName(graph, options);
     const threadId = threadIdOf(options);
     const configured = options?.configurable?.request_id ?? options?.runId;
     const requestId =
@@ -915,6 +919,21 @@ function pregelOf(module: LangGraphModuleLike): PregelClass | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * LangChain's `createAgent` (package `langchain`) runs its graph with
+ * `metadata.ls_integration = "langchain_create_agent"` (and `lc_agent_name` when the agent is
+ * named) in every run's config: public run metadata, so the agent needs no patch.
+ */
+function createAgentName(
+  graph: PregelLike,
+  options: RunnableConfigLike | undefined,
+): string | undefined {
+  const metadata = options?.metadata;
+  if (metadata?.ls_integration !== 'langchain_create_agent') return undefined;
+  const name = metadata.lc_agent_name;
+  return typeof name === 'string' && name.length > 0 ? name.slice(0, 128) : graphName(graph);
 }
 
 function checkpointIdOf(checkpoint: unknown): string | undefined {
