@@ -95,11 +95,6 @@ export function captureContent(config: ResolvedSharedConfig, value: unknown): st
   return truncate(text, config.contentMaxLength);
 }
 
-/** Serialized size in bytes (UTF-8) of any value; off the hot path only. */
-export function serializedSize(value: unknown): number {
-  return Buffer.byteLength(safeStringify(value), 'utf8');
-}
-
 /** Only this much of a query is normalised for its fingerprint. */
 export const FINGERPRINT_MAX_INPUT = 4096;
 
