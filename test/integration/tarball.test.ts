@@ -32,6 +32,7 @@ const exec = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
+  dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
 /** The peers at the versions this repository develops and tests against. */
@@ -102,6 +103,26 @@ const APP_CJS = graphCode(
   ].join('\n'),
 );
 
+// An app with its own NodeSDK adds our instrumentations (README: "Use it in your app").
+const SDK_MJS = `import { register } from 'node:module';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { createLoreChatInstrumentations } from 'lorechat-otel';
+
+// ES modules: let the instrumentations patch \`import\`ed LangChain modules.
+register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+
+const sdk = new NodeSDK({ instrumentations: [...createLoreChatInstrumentations()] });
+sdk.start();
+process.once('beforeExit', () => sdk.shutdown());
+`;
+const SDK_CJS = `const { NodeSDK } = require('@opentelemetry/sdk-node');
+const { createLoreChatInstrumentations } = require('lorechat-otel');
+
+const sdk = new NodeSDK({ instrumentations: [...createLoreChatInstrumentations()] });
+sdk.start();
+process.once('beforeExit', () => sdk.shutdown());
+`;
+
 let dir: string;
 let app: string;
 let apiVersions: string[];
@@ -132,6 +153,8 @@ beforeAll(async () => {
     '@langchain/core': installed('@langchain/core'),
     '@langchain/langgraph': installed('@langchain/langgraph'),
     '@opentelemetry/api': apiVersions[0]!,
+    // For the "existing NodeSDK" case; the version we depend on, so one copy is installed.
+    '@opentelemetry/sdk-node': pkg.dependencies['@opentelemetry/sdk-node']!,
   };
   mkdirSync(app);
   writeFileSync(
@@ -140,6 +163,8 @@ beforeAll(async () => {
   );
   writeFileSync(join(app, 'app.mjs'), APP_MJS);
   writeFileSync(join(app, 'app.cjs'), APP_CJS);
+  writeFileSync(join(app, 'telemetry.mjs'), SDK_MJS);
+  writeFileSync(join(app, 'telemetry.cjs'), SDK_CJS);
   await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app);
 }, 600_000);
 
@@ -229,6 +254,14 @@ describe('the package installed from its tarball into a fresh app', () => {
     await expectTelemetry(['app.mjs'], 'tarball-node-options', {
       NODE_OPTIONS: '--import lorechat-otel/register',
     });
+  });
+
+  it('an existing NodeSDK with our instrumentations: --require ./telemetry.cjs', async () => {
+    await expectTelemetry(['--require', './telemetry.cjs', 'app.cjs'], 'tarball-nodesdk-cjs');
+  });
+
+  it('an existing NodeSDK with our instrumentations: --import ./telemetry.mjs', async () => {
+    await expectTelemetry(['--import', './telemetry.mjs', 'app.mjs'], 'tarball-nodesdk-esm');
   });
 
   it('npx lorechat-otel --help', async () => {
