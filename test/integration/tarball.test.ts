@@ -135,7 +135,10 @@ beforeAll(async () => {
   receiver = await OtlpReceiver.start();
   dir = mkdtempSync(join(tmpdir(), 'lorechat-tarball-'));
   app = join(dir, 'app');
-  const { stdout: packed } = await npm(['pack', '--json', '--pack-destination', dir], ROOT);
+  const { stdout: packed } = await npm(
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', dir],
+    ROOT,
+  );
   const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
 
   // Every published @opentelemetry/api version our peer range admits, oldest first.

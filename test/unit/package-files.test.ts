@@ -76,6 +76,18 @@ describe('the packed tarball', () => {
     expect(files.length).toBeLessThan(40);
   });
 
+  it('ships no stale chunk of an earlier build (every chunk is imported by a shipped file)', () => {
+    const code = files
+      .filter((f) => /^dist\/.*\.(js|cjs)$/.test(f))
+      .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+      .join('\n');
+    for (const chunk of files.filter((f) => /^dist\/chunk-[\w-]+\.js$/.test(f))) {
+      expect(code, `${chunk} is imported by nothing: run npm run build`).toContain(
+        `./${chunk.slice('dist/'.length)}`,
+      );
+    }
+  });
+
   it('contains every file package.json points at', () => {
     for (const f of promisedFiles()) expect(files, f).toContain(f);
   });
