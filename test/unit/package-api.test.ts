@@ -4,6 +4,8 @@
  * variables as the register entry (options passed in code win).
  */
 import * as chatModels from '@langchain/core/language_models/chat_models';
+import { join, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import * as root from '../../src/index.js';
@@ -12,6 +14,8 @@ import { resolveSharedConfig, SHARED_CONFIG_ENV } from '../../src/telemetry/cont
 import { ATTR_GEN_AI_INPUT_MESSAGES } from '../../src/semconv.js';
 import { TestChatModel } from './instrumentations/fixtures.js';
 import { createHarness } from './instrumentations/harness.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('root export', () => {
   it('holds start/stop, the six instrumentations and the composable exporters, nothing else', () => {
@@ -186,5 +190,41 @@ describe('an instrumentation constructed by hand behaves like the register path'
       inst.manuallyUninstrument(chatModels);
       inst.disable();
     }
+  });
+});
+
+describe('options documentation', () => {
+  it('every option declared here has JSDoc with @default', () => {
+    const program = ts.createProgram([join(ROOT, 'src/index.ts')], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2023,
+      strict: true,
+      skipLibCheck: true,
+    });
+    const checker = program.getTypeChecker();
+    const index = program.getSourceFile(join(ROOT, 'src/index.ts'))!;
+    const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(index)!);
+    // The option types a user passes: constructor configs, start/build options.
+    const optionTypes = exports.filter(
+      (e) =>
+        /(Config|Options)$/.test(e.name) &&
+        !['LoreChatOtelConfig', 'RotatingFileOptions'].includes(e.name),
+    );
+    expect(optionTypes.map((e) => e.name).sort()).toContain('LangGraphInstrumentationConfig');
+    const missing: string[] = [];
+    for (const sym of optionTypes) {
+      const type = checker.getDeclaredTypeOfSymbol(
+        sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym,
+      );
+      for (const prop of checker.getPropertiesOfType(type)) {
+        const decl = prop.declarations?.[0];
+        // Only options declared in this package (not InstrumentationConfig's own).
+        if (!decl || !decl.getSourceFile().fileName.startsWith(join(ROOT, 'src'))) continue;
+        const tags = prop.getJsDocTags(checker).map((t) => t.name);
+        if (!tags.includes('default')) missing.push(`${sym.name}.${prop.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
