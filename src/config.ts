@@ -136,29 +136,6 @@ export interface LoreChatOtelConfig {
 /** Options that can be passed in code; each overrides its environment variable. */
 export type LoreChatOtelOptions = Partial<Omit<LoreChatOtelConfig, 'mode'>>;
 
-/** Environment variables read by {@link loadConfig}, with their documentation. */
-export const ENV_VARS = {
-  LORECHAT_OTEL_MODE: 'auto | otlp | embedded',
-  LORECHAT_OTEL_OUTPUT_DIR: 'directory of the embedded .jsonl files',
-  LORECHAT_OTEL_PROMETHEUS_PORT: 'embedded Prometheus endpoint port (0 = free port)',
-  LORECHAT_OTEL_PROMETHEUS_HOST: 'embedded Prometheus endpoint interface',
-  LORECHAT_OTEL_FILE_MAX_BYTES: 'rotate a .jsonl file at this size',
-  LORECHAT_OTEL_FILE_MAX_FILES: 'rotated files kept per signal',
-  LORECHAT_OTEL_SUMMARY: 'readable summary on stderr at exit',
-  LORECHAT_OTEL_JSON_STDOUT: 'events as JSON lines on stdout',
-  LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS: 'bound for the final flush',
-  LORECHAT_OTEL_RUNTIME_METRICS: 'Node.js runtime and process metrics',
-  LORECHAT_OTEL_LLM_METRICS: 'LLM token and duration metrics',
-  LORECHAT_OTEL_CONTENT_MAX_LENGTH: 'truncation of captured content',
-  LORECHAT_OTEL_SESSION_WINDOW_MS: 'active-session window',
-  LORECHAT_OTEL_EVENTS: 'plan events as log records',
-  LORECHAT_OTEL_SPAN_EVENTS: 'plan events as span events too',
-  LORECHAT_OTEL_EVENTS_MIN_SEVERITY: 'least severe event exported as a log record',
-  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'capture prompts, answers, documents',
-  OTEL_BSP_MAX_QUEUE_SIZE: 'spans buffered for OTLP export (default 16384 here)',
-  OTEL_BLRP_MAX_QUEUE_SIZE: 'log records buffered for OTLP export (default 32768 here)',
-} as const;
-
 export const DEFAULTS = {
   requestedMode: 'auto',
   outputDir: '.lorechat/telemetry',

@@ -70,6 +70,7 @@ export interface BuildOptions {
   /**
    * Instrumentations to use instead of `createLoreChatInstrumentations(config)` (the
    * runtime instrumentation is still added when `runtimeMetrics` is on).
+   * @default createLoreChatInstrumentations(config)
    */
   readonly instrumentations?: readonly Instrumentation[];
   /** Where the JSON-stdout logger writes. @default process.stdout */

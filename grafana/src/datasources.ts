@@ -10,10 +10,6 @@ export const PROMETHEUS = {
 } as const satisfies DataSourceRef;
 export const LOKI = { type: 'loki', uid: 'loki' } as const satisfies DataSourceRef;
 export const TEMPO = { type: 'tempo', uid: 'tempo' } as const satisfies DataSourceRef;
-export const ALERTMANAGER = {
-  type: 'alertmanager',
-  uid: 'alertmanager',
-} as const satisfies DataSourceRef;
 
 /** Query language of each datasource a dashboard query goes to. */
 export const LANGUAGE_OF = {

@@ -13,8 +13,6 @@ import { overviewDashboard } from './dashboards/overview.js';
 import { pipelineDashboard } from './dashboards/pipeline.js';
 import { vectorStoreDashboard } from './dashboards/vector-store.js';
 
-export { LORECHAT_STREAM } from './dashboards/logs.js';
-
 /** Every dashboard, built. */
 export function buildDashboards(): Dashboard[] {
   return [

@@ -11,7 +11,6 @@ import { sel } from './scope.js';
  * are the only histograms with exemplars (trace ids), so they put trace links on latency panels.
  */
 export const SPAN_DURATION = 'traces_span_metrics_duration_seconds';
-export const SPAN_CALLS = 'traces_span_metrics_calls_total';
 
 export interface QuantileOptions {
   /** The histogram's series name without `_bucket`. */

@@ -18,36 +18,18 @@ import { LangChainRetrieverInstrumentation } from './retrievers/instrumentation.
 import { LangChainEmbeddingsInstrumentation } from './embeddings/instrumentation.js';
 import type { LangChainEmbeddingsInstrumentationConfig } from './embeddings/types.js';
 
-export {
-  LangGraphInstrumentation,
-  LANGGRAPH_INSTRUMENTATION_NAME,
-} from './langgraph/instrumentation.js';
-export {
-  LangChainChatModelInstrumentation,
-  CHAT_MODEL_INSTRUMENTATION_NAME,
-} from './chat-models/instrumentation.js';
+export { LangGraphInstrumentation } from './langgraph/instrumentation.js';
+export { LangChainChatModelInstrumentation } from './chat-models/instrumentation.js';
 export {
   LangChainVectorStoreInstrumentation,
-  VECTOR_STORE_INSTRUMENTATION_NAME,
   instrumentVectorStore,
 } from './vector-stores/instrumentation.js';
-export {
-  LangChainToolInstrumentation,
-  TOOL_INSTRUMENTATION_NAME,
-} from './tools/instrumentation.js';
-export {
-  LangChainRetrieverInstrumentation,
-  RETRIEVER_INSTRUMENTATION_NAME,
-} from './retrievers/instrumentation.js';
-export {
-  LangChainEmbeddingsInstrumentation,
-  EMBEDDINGS_INSTRUMENTATION_NAME,
-} from './embeddings/instrumentation.js';
+export { LangChainToolInstrumentation } from './tools/instrumentation.js';
+export { LangChainRetrieverInstrumentation } from './retrievers/instrumentation.js';
+export { LangChainEmbeddingsInstrumentation } from './embeddings/instrumentation.js';
 export type { LangChainToolInstrumentationConfig } from './tools/types.js';
 export type { LangChainRetrieverInstrumentationConfig } from './retrievers/types.js';
 export type { LangChainEmbeddingsInstrumentationConfig } from './embeddings/types.js';
-export { normaliseQuery, queryFingerprint } from '../telemetry/content.js';
-export { DEFAULT_CONTENT_MAX_LENGTH } from './types.js';
 export type { LoreChatSharedConfig } from './types.js';
 export type { LangGraphInstrumentationConfig } from './langgraph/types.js';
 export type { LangChainChatModelInstrumentationConfig } from './chat-models/types.js';

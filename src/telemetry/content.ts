@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 
+import { parseBoolean, parseInteger, parseOneOf, readEnv } from '../config.js';
 import {
   DEFAULT_CONTENT_MAX_LENGTH,
   EVENT_MIN_SEVERITIES,
@@ -16,11 +17,33 @@ import {
 
 const TRUNCATION_MARK = '…[truncated]';
 
-/** Applies the shared defaults; bad values fall back to the default with a diag warning. */
+/**
+ * The environment variable of each shared option. An instrumentation constructed by hand
+ * (`new LangGraphInstrumentation()` in an app's own `NodeSDK`) reads them here, so it
+ * behaves like the register entry; an option passed in code wins over its variable.
+ */
+export const SHARED_CONFIG_ENV = {
+  captureMessageContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+  contentMaxLength: 'LORECHAT_OTEL_CONTENT_MAX_LENGTH',
+  emitEvents: 'LORECHAT_OTEL_EVENTS',
+  spanEvents: 'LORECHAT_OTEL_SPAN_EVENTS',
+  eventsMinSeverity: 'LORECHAT_OTEL_EVENTS_MIN_SEVERITY',
+} as const;
+
+/**
+ * Applies the shared options: each one from code, else from its environment variable
+ * ({@link SHARED_CONFIG_ENV}, parsed by `readEnv` like every other variable), else its
+ * default. Bad values fall back to the default with a diag warning.
+ */
 export function resolveSharedConfig(
   config: LoreChatSharedConfig | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): ResolvedSharedConfig {
-  let maxLength = config?.contentMaxLength ?? DEFAULT_CONTENT_MAX_LENGTH;
+  const E = SHARED_CONFIG_ENV;
+  let maxLength =
+    config?.contentMaxLength ??
+    readEnv(env, E.contentMaxLength, parseInteger(1, 1_000_000)) ??
+    DEFAULT_CONTENT_MAX_LENGTH;
   if (!Number.isInteger(maxLength) || maxLength <= 0) {
     diag.warn(
       `lorechat: contentMaxLength must be a positive integer, got ${String(maxLength)}; using ${DEFAULT_CONTENT_MAX_LENGTH}`,
@@ -28,8 +51,11 @@ export function resolveSharedConfig(
     maxLength = DEFAULT_CONTENT_MAX_LENGTH;
   }
   const redact = typeof config?.redact === 'function' ? config.redact : undefined;
-  const emitEvents = config?.emitEvents !== false;
-  let eventsMinSeverity = config?.eventsMinSeverity ?? 'debug';
+  const emitEvents = (config?.emitEvents ?? readEnv(env, E.emitEvents, parseBoolean)) !== false;
+  let eventsMinSeverity =
+    config?.eventsMinSeverity ??
+    readEnv(env, E.eventsMinSeverity, parseOneOf(EVENT_MIN_SEVERITIES)) ??
+    'debug';
   if (!EVENT_MIN_SEVERITIES.includes(eventsMinSeverity)) {
     diag.warn(
       `lorechat: eventsMinSeverity must be one of ${EVENT_MIN_SEVERITIES.join(', ')}, got ${String(eventsMinSeverity)}; using debug`,
@@ -37,11 +63,14 @@ export function resolveSharedConfig(
     eventsMinSeverity = 'debug';
   }
   return Object.freeze({
-    captureMessageContent: config?.captureMessageContent === true,
+    captureMessageContent:
+      (config?.captureMessageContent ??
+        readEnv(env, E.captureMessageContent, parseBoolean) ??
+        false) === true,
     contentMaxLength: maxLength,
     redact,
     emitEvents,
-    spanEvents: config?.spanEvents ?? !emitEvents,
+    spanEvents: config?.spanEvents ?? readEnv(env, E.spanEvents, parseBoolean) ?? !emitEvents,
     eventsMinSeverity,
   });
 }
@@ -93,11 +122,6 @@ export function captureContent(config: ResolvedSharedConfig, value: unknown): st
     }
   }
   return truncate(text, config.contentMaxLength);
-}
-
-/** Serialized size in bytes (UTF-8) of any value; off the hot path only. */
-export function serializedSize(value: unknown): number {
-  return Buffer.byteLength(safeStringify(value), 'utf8');
 }
 
 /** Only this much of a query is normalised for its fingerprint. */

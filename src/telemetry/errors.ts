@@ -56,12 +56,6 @@ function safeToString(value: object): string {
   }
 }
 
-/** What `recordException` accepts, built from any thrown value. */
-export function toException(err: unknown): Error | string {
-  if (err instanceof Error) return err;
-  return errorMessage(err);
-}
-
 /**
  * LangGraph control flow (interrupts, `Command` bubbling to a parent graph) is thrown but
  * is not a failure: such errors carry `is_bubble_up = true`.

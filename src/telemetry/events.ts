@@ -87,15 +87,6 @@ export type EventValues<N extends EventName> = {
   readonly [K in EventFieldKey<N>]?: AnyValue;
 };
 
-/** Builds the attributes of an event (EventContext + event-specific ones). */
-export function eventAttributes<N extends EventName>(
-  name: N,
-  ctx: EventContextValues,
-  values: EventValues<N>,
-): Attributes {
-  return attributesOf(definitionOf(name), ctx, values);
-}
-
 function attributesOf(
   def: EventDefinition,
   ctx: EventContextValues,
