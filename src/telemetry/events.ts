@@ -112,10 +112,7 @@ function attributesOf(
   return attrs;
 }
 
-function bodyOf(
-  def: EventDefinition,
-  values: Record<string, AnyValue>,
-): Record<string, AnyValue> {
+function bodyOf(def: EventDefinition, values: Record<string, AnyValue>): Record<string, AnyValue> {
   const body: Record<string, AnyValue> = {};
   for (const field of def.fields) {
     const mode = field.body ?? 'null';

@@ -174,3 +174,36 @@ describe.each(CASES)('agent app under %s', (flag, entry, app) => {
     ).toBe(toolErrorSpans.length);
   });
 });
+
+describe.each([
+  ['--require', './dist/register.cjs', 'test/fixtures/agents/create-agent-app.cjs'],
+  ['--import', './dist/register.js', 'test/fixtures/agents/create-agent-app.mjs'],
+] as const)('LangChain createAgent under %s', (flag, entry, app) => {
+  it('is an invoke_agent turn with its tool calls, the failing one an error, output unchanged', async () => {
+    const plain = await runNode([app]);
+    expect(plain.code, plain.stderr).toBe(0);
+    const run = await runNode([flag, entry, app], {
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(plain.stdout);
+    await receiver.waitFor((r) => r.spans().some((s) => s.name === 'execute_tool boom'), 15_000);
+    const spans = receiver.spans();
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const agent = spans.find((s) => s.name === 'invoke_agent helper_agent');
+    expect(agent?.parentSpanId).toBe('');
+    expect(agent?.attributes['lorechat.agent.tool_calls']).toBe(2);
+    expect(agent?.attributes['lorechat.agent.inference_calls']).toBe(2);
+    const boom = spans.find((s) => s.name === 'execute_tool boom');
+    const ping = spans.find((s) => s.name === 'execute_tool ping');
+    expect(boom?.status.code).toBe(2);
+    expect(ping?.status.code).toBe(0);
+    for (const t of [boom, ping]) {
+      expect(byId.get(t?.parentSpanId ?? '')?.name).toBe('invoke_node tools');
+      expect(t?.traceId).toBe(agent?.traceId);
+    }
+  });
+});
