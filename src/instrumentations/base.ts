@@ -4,14 +4,20 @@
  * where its events go.
  */
 import type { Counter } from '@opentelemetry/api';
-import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  type InstrumentationNodeModuleDefinition,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
 
 import { type Component, ATTR_ERROR_TYPE, METRIC_ATTR_COMPONENT } from '../semconv.js';
 import * as s from '../semconv.js';
 import { resolveSharedConfig } from '../telemetry/content.js';
 import { type EventSink, eventSink } from '../telemetry/events.js';
 import { createCounterFromCatalogue } from '../telemetry/instruments.js';
+import { dualBuildModule } from './module-files.js';
 import type { LoreChatSharedConfig, ResolvedSharedConfig } from './types.js';
+import { SUPPORTED_LANGCHAIN_CORE_VERSIONS } from './version.js';
 
 export abstract class LoreChatInstrumentationBase<
   C extends LoreChatSharedConfig,
@@ -54,4 +60,89 @@ export abstract class LoreChatInstrumentationBase<
 /** A bounded name for span names and metric attributes (tool, agent, retriever, model). */
 export function boundedName(value: unknown, fallback: string, max = 128): string {
   return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : fallback;
+}
+
+type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/** One public method of a class exported by a file of `@langchain/core`. */
+export interface PatchedMethod {
+  /** File inside the package without extension, e.g. `dist/tools/index`. */
+  readonly path: string;
+  /** The exported class, e.g. `StructuredTool`. */
+  readonly exportName: string;
+  /** The method of its prototype that every operation goes through, e.g. `call`. */
+  readonly method: string;
+}
+
+/**
+ * An instrumentation that wraps one prototype method of one `@langchain/core` class (tools,
+ * retrievers): it names the method and writes `traced`, the rest (both builds, manual
+ * patching, unpatching) is here.
+ */
+export abstract class LoreChatMethodInstrumentation<
+  C extends LoreChatSharedConfig,
+> extends LoreChatInstrumentationBase<C> {
+  /** The method to wrap (a constant: called before subclass fields exist). */
+  protected abstract patchedMethod(): PatchedMethod;
+
+  /** Runs one call of the wrapped method on `self` (the original when not recording). */
+  protected abstract traced(self: object, original: AnyMethod, args: unknown[]): unknown;
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const { path } = this.patchedMethod();
+    return [
+      dualBuildModule<object>('@langchain/core', SUPPORTED_LANGCHAIN_CORE_VERSIONS, [
+        {
+          path,
+          patch: (exports) => this.patchModule(exports),
+          unpatch: (exports) => this.unpatchModule(exports),
+        },
+      ]),
+    ];
+  }
+
+  /** Patches an already loaded module (e.g. `import * as tools from '@langchain/core/tools'`). */
+  manuallyInstrument(moduleExports: object): void {
+    this.patchModule(moduleExports);
+  }
+
+  /** Undoes {@link manuallyInstrument}. */
+  manuallyUninstrument(moduleExports: object): void {
+    this.unpatchModule(moduleExports);
+  }
+
+  private prototypeOf(moduleExports: object): Record<string, AnyMethod> | undefined {
+    const { exportName } = this.patchedMethod();
+    const cls = (moduleExports as Record<string, { prototype?: unknown } | undefined>)[exportName];
+    const proto = cls?.prototype;
+    return proto !== null && typeof proto === 'object'
+      ? (proto as Record<string, AnyMethod>)
+      : undefined;
+  }
+
+  private patchModule(moduleExports: object): void {
+    const { exportName, method } = this.patchedMethod();
+    const proto = this.prototypeOf(moduleExports);
+    if (!proto || typeof proto[method] !== 'function') {
+      this._diag.debug(`${exportName}.prototype.${method} not found; not traced`);
+      return;
+    }
+    this.unpatchModule(moduleExports);
+    const traced = (self: object, original: AnyMethod, args: unknown[]): unknown =>
+      this.traced(self, original, args);
+    this._wrap(
+      proto,
+      method,
+      (original: AnyMethod) =>
+        function lorechatMethod(this: unknown, ...args: unknown[]): unknown {
+          return traced(this as object, original, args);
+        },
+    );
+  }
+
+  private unpatchModule(moduleExports: object): void {
+    const { method } = this.patchedMethod();
+    const proto = this.prototypeOf(moduleExports);
+    if (proto && isWrapped(proto[method])) this._unwrap(proto, method);
+  }
 }

@@ -13,8 +13,6 @@
  * re-entering itself is not.
  */
 import { type Attributes, SpanKind } from '@opentelemetry/api';
-import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent } from '../../telemetry/content.js';
@@ -25,9 +23,8 @@ import {
   traceOperation,
 } from '../../telemetry/operation.js';
 import { getTurn, markNested, nestedOwner } from '../../telemetry/turn-context.js';
-import { boundedName, LoreChatInstrumentationBase } from '../base.js';
-import { dualBuildModule } from '../module-files.js';
-import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
+import { boundedName, LoreChatMethodInstrumentation, type PatchedMethod } from '../base.js';
+import { PACKAGE_VERSION } from '../version.js';
 import type { LangChainRetrieverInstrumentationConfig } from './types.js';
 
 export const RETRIEVER_INSTRUMENTATION_NAME = 'lorechat-otel/instrumentation-langchain-retrievers';
@@ -42,59 +39,23 @@ interface RetrieverLike {
   k?: unknown;
 }
 
-interface RetrieversModuleLike {
-  BaseRetriever?: { prototype: RetrieverLike };
-}
+type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 
-export class LangChainRetrieverInstrumentation extends LoreChatInstrumentationBase<LangChainRetrieverInstrumentationConfig> {
+export class LangChainRetrieverInstrumentation extends LoreChatMethodInstrumentation<LangChainRetrieverInstrumentationConfig> {
   constructor(config: LangChainRetrieverInstrumentationConfig = {}) {
     super(RETRIEVER_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
   }
 
-  protected init(): InstrumentationNodeModuleDefinition[] {
-    return [
-      dualBuildModule<RetrieversModuleLike>('@langchain/core', SUPPORTED_LANGCHAIN_CORE_VERSIONS, [
-        {
-          path: 'dist/retrievers/index',
-          patch: (exports) => this.patch(exports),
-          unpatch: (exports) => this.unpatch(exports),
-        },
-      ]),
-    ];
+  protected patchedMethod(): PatchedMethod {
+    return { path: 'dist/retrievers/index', exportName: 'BaseRetriever', method: 'invoke' };
   }
 
-  /** Patches an already loaded `@langchain/core/retrievers`. */
-  manuallyInstrument(moduleExports: object): void {
-    this.patch(moduleExports);
-  }
-
-  /** Undoes {@link manuallyInstrument}. */
-  manuallyUninstrument(moduleExports: object): void {
-    this.unpatch(moduleExports);
-  }
-
-  private patch(module: RetrieversModuleLike): void {
-    const proto = module.BaseRetriever?.prototype;
-    if (!proto || typeof proto.invoke !== 'function') {
-      this._diag.debug('BaseRetriever.prototype.invoke not found; retrievers are not traced');
-      return;
-    }
-    this.unpatch(module);
-    const traced = (retriever: RetrieverLike, original: InvokeFn, args: Parameters<InvokeFn>) =>
-      this.tracedInvoke(retriever, original, args);
-    this._wrap(
-      proto,
-      'invoke',
-      (original: InvokeFn) =>
-        function lorechatRetrieverInvoke(this: RetrieverLike, ...args: Parameters<InvokeFn>) {
-          return traced(this, original, args);
-        },
+  protected traced(self: object, original: AnyMethod, args: unknown[]): Promise<unknown> {
+    return this.tracedInvoke(
+      self as RetrieverLike,
+      original as InvokeFn,
+      args as Parameters<InvokeFn>,
     );
-  }
-
-  private unpatch(module: RetrieversModuleLike): void {
-    const proto = module.BaseRetriever?.prototype;
-    if (proto && isWrapped(proto.invoke)) this._unwrap(proto, 'invoke');
   }
 
   private tracedInvoke(

@@ -15,8 +15,6 @@
  * error too (`error.type` `tool_error`).
  */
 import { type Attributes, SpanKind } from '@opentelemetry/api';
-import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, safeStringify } from '../../telemetry/content.js';
@@ -31,10 +29,9 @@ import {
   traceOperation,
 } from '../../telemetry/operation.js';
 import { getAgentRun, getTurn, markNested, nestedOwner } from '../../telemetry/turn-context.js';
-import { boundedName, LoreChatInstrumentationBase } from '../base.js';
-import { dualBuildModule } from '../module-files.js';
-import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
-import type { ToolCallFn, ToolLike, ToolsModuleLike } from './internal-types.js';
+import { boundedName, LoreChatMethodInstrumentation, type PatchedMethod } from '../base.js';
+import { PACKAGE_VERSION } from '../version.js';
+import type { ToolCallFn, ToolLike } from './internal-types.js';
 import type { LangChainToolInstrumentationConfig } from './types.js';
 import {
   isErrorToolMessage,
@@ -44,12 +41,14 @@ import {
   toolResultContent,
 } from './utils.js';
 
+type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
+
 export const TOOL_INSTRUMENTATION_NAME = 'lorechat-otel/instrumentation-langchain-tools';
 
 /** `error.type` of a tool that reported its failure in an error `ToolMessage`. */
 export const TOOL_ERROR_TYPE = 'tool_error' as const;
 
-export class LangChainToolInstrumentation extends LoreChatInstrumentationBase<LangChainToolInstrumentationConfig> {
+export class LangChainToolInstrumentation extends LoreChatMethodInstrumentation<LangChainToolInstrumentationConfig> {
   declare private _duration: Histogram;
 
   constructor(config: LangChainToolInstrumentationConfig = {}) {
@@ -64,50 +63,16 @@ export class LangChainToolInstrumentation extends LoreChatInstrumentationBase<La
     );
   }
 
-  protected init(): InstrumentationNodeModuleDefinition[] {
-    return [
-      dualBuildModule<ToolsModuleLike>('@langchain/core', SUPPORTED_LANGCHAIN_CORE_VERSIONS, [
-        {
-          path: 'dist/tools/index',
-          patch: (exports) => this.patch(exports),
-          unpatch: (exports) => this.unpatch(exports),
-        },
-      ]),
-    ];
+  protected patchedMethod(): PatchedMethod {
+    return { path: 'dist/tools/index', exportName: 'StructuredTool', method: 'call' };
   }
 
-  /** Patches an already loaded `@langchain/core/tools`. */
-  manuallyInstrument(moduleExports: object): void {
-    this.patch(moduleExports);
-  }
-
-  /** Undoes {@link manuallyInstrument}. */
-  manuallyUninstrument(moduleExports: object): void {
-    this.unpatch(moduleExports);
-  }
-
-  private patch(module: ToolsModuleLike): void {
-    const proto = module.StructuredTool?.prototype;
-    if (!proto || typeof proto.call !== 'function') {
-      this._diag.debug('StructuredTool.prototype.call not found; tools are not traced');
-      return;
-    }
-    this.unpatch(module);
-    const traced = (tool: ToolLike, original: ToolCallFn, args: Parameters<ToolCallFn>) =>
-      this.tracedCall(tool, original, args);
-    this._wrap(
-      proto,
-      'call',
-      (original: ToolCallFn) =>
-        function lorechatToolCall(this: ToolLike, ...args: Parameters<ToolCallFn>) {
-          return traced(this, original, args);
-        },
+  protected traced(self: object, original: AnyMethod, args: unknown[]): Promise<unknown> {
+    return this.tracedCall(
+      self as ToolLike,
+      original as ToolCallFn,
+      args as Parameters<ToolCallFn>,
     );
-  }
-
-  private unpatch(module: ToolsModuleLike): void {
-    const proto = module.StructuredTool?.prototype;
-    if (proto && isWrapped(proto.call)) this._unwrap(proto, 'call');
   }
 
   private tracedCall(

@@ -6,7 +6,3 @@ export interface ToolLike {
   description?: unknown;
   call: ToolCallFn;
 }
-
-export interface ToolsModuleLike {
-  StructuredTool?: { prototype: ToolLike };
-}
