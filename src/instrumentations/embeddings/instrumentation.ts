@@ -49,6 +49,25 @@ interface EmbeddingsModuleLike {
 /** The original class behind each Proxy we put in a module's exports. */
 const ORIGINAL_CLASS = Symbol.for('lorechat.embeddings.originalClass');
 
+/**
+ * The enabled instance, on `globalThis` so that the vector-store instrumentation of either
+ * build (CJS or ESM, both possibly loaded) can hand it the embeddings a store uses.
+ */
+const ACTIVE_INSTANCE = Symbol.for('lorechat-otel.embeddingsInstrumentation');
+type GlobalWithInstance = typeof globalThis & {
+  [ACTIVE_INSTANCE]?: LangChainEmbeddingsInstrumentation;
+};
+
+/**
+ * Instruments the class of embeddings a vector store uses, when the embeddings
+ * instrumentation is enabled (classes defined before it was are seen this way too).
+ */
+export function instrumentStoreEmbeddings(embeddings: unknown): void {
+  const active = (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE];
+  if (active && embeddings !== null && typeof embeddings === 'object')
+    active.instrumentEmbeddings(embeddings);
+}
+
 export class LangChainEmbeddingsInstrumentation extends LoreChatInstrumentationBase<LangChainEmbeddingsInstrumentationConfig> {
   declare private _duration: Histogram;
   declare private _patchedProtos: WeakSet<object>;
@@ -64,6 +83,17 @@ export class LangChainEmbeddingsInstrumentation extends LoreChatInstrumentationB
     this._patchedProtos ??= new WeakSet();
     this._protoWraps ??= [];
     this._baseProtos ??= new Set();
+  }
+
+  override enable(): void {
+    super.enable();
+    (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE] = this;
+  }
+
+  override disable(): void {
+    super.disable();
+    const g = globalThis as GlobalWithInstance;
+    if (g[ACTIVE_INSTANCE] === this) delete g[ACTIVE_INSTANCE];
   }
 
   protected override _updateMetricInstruments(): void {

@@ -42,6 +42,7 @@ import {
   type VectorOpState,
 } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
+import { instrumentStoreEmbeddings } from '../embeddings/instrumentation.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
 import type {
@@ -282,6 +283,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
   private seeInstance(store: unknown): void {
     try {
       if (store === null || typeof store !== 'object') return;
+      instrumentStoreEmbeddings((store as { embeddings?: unknown }).embeddings);
       for (
         let proto = Object.getPrototypeOf(store) as object | null;
         proto && proto !== Object.prototype && !this._baseProtos.has(proto as VectorStoreLike);
