@@ -1,6 +1,21 @@
 /**
  * Attribute, metric and event names used by this package, as `as const` literals.
  *
+ * Stable OpenTelemetry names (`error.type`, `db.*`) are re-exported from the root entry of
+ * `@opentelemetry/semantic-conventions`. GenAI names are development-status: that package asks
+ * instrumentations not to import its `/incubating` entry at runtime (it may break in a minor
+ * release) but to copy the definitions, so they are copied here; `test/unit/semconv.test.ts`
+ * checks that every copy equals the incubating constant where the package (1.45.0) has one.
+ *
+ * Spec versions the copies follow:
+ * - v1.41.0: semantic conventions v1.41.0, the last release with the GenAI conventions
+ *   (https://github.com/open-telemetry/semantic-conventions/tree/v1.41.0/docs/gen-ai);
+ *   what the instrumentations emit by default.
+ * - latest: open-telemetry/semantic-conventions-genai, not yet released; the names below
+ *   follow `docs/gen-ai/non-normative/migration.md` at commit 32c328e and
+ *   `docs/gen-ai/gen-ai-token-metrics.md` at 066d4a7 (emitted under
+ *   `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`, see telemetry/semconv-mode.ts).
+ *
  * OpenTelemetry semantic-convention names are used where they exist (GenAI, DB, error);
  * the project's own live under `lorechat.*`. The plan's Prometheus label names (`model`,
  * `type`, `operation`, `status`, `node_name`, `component`) are kept verbatim as metric
@@ -8,6 +23,7 @@
  */
 
 // --- OpenTelemetry semantic conventions (GenAI, DB, error) --------------------------------
+// GenAI attribute registry: https://github.com/open-telemetry/semantic-conventions/blob/v1.41.0/docs/registry/attributes/gen-ai.md
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name' as const;
 export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model' as const;
@@ -23,7 +39,31 @@ export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK =
   'gen_ai.response.time_to_first_chunk' as const;
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens' as const;
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens' as const;
+/** v1.41.0 only (`gen_ai.client.token.usage`); removed in latest. */
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
+/**
+ * Cache and reasoning usage on inference spans, v1.41.0 gen-ai-spans.md "Inference" and
+ * latest client-inference.md "Span: gen_ai.client.inference".
+ */
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS =
+  'gen_ai.usage.cache_read.input_tokens' as const;
+/** v1.41.0 name of cache writes; latest renames it (migration.md, PR #440). */
+export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS =
+  'gen_ai.usage.cache_creation.input_tokens' as const;
+/** latest: client-inference.md, renamed from `cache_creation` (migration.md, PR #440). */
+export const ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS =
+  'gen_ai.usage.cache_write.input_tokens' as const;
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS =
+  'gen_ai.usage.reasoning.output_tokens' as const;
+/**
+ * latest: required on the usage counters (gen-ai-token-metrics.md "Metric:
+ * gen_ai.client.inference.usage.input_tokens"); `unknown` when the provider does not break
+ * usage down by modality, which LangChain's `usage_metadata` totals do not.
+ */
+export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality' as const;
+export const GEN_AI_TOKEN_MODALITY_UNKNOWN = 'unknown' as const;
+/** latest: retrieval spans use it instead of `gen_ai.request.top_k` (migration.md, PR #217). */
+export const ATTR_GEN_AI_RETRIEVAL_TOP_K = 'gen_ai.retrieval.top_k' as const;
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id' as const;
 export const ATTR_GEN_AI_WORKFLOW_NAME = 'gen_ai.workflow.name' as const;
 export const ATTR_GEN_AI_DATA_SOURCE_ID = 'gen_ai.data_source.id' as const;
@@ -55,12 +95,15 @@ export const GEN_AI_TOOL_TYPE_FUNCTION = 'function' as const;
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output' as const;
 
-export const ATTR_DB_SYSTEM_NAME = 'db.system.name' as const;
-export const ATTR_DB_OPERATION_NAME = 'db.operation.name' as const;
-export const ATTR_DB_COLLECTION_NAME = 'db.collection.name' as const;
-export const ATTR_DB_OPERATION_BATCH_SIZE = 'db.operation.batch.size' as const;
-
-export const ATTR_ERROR_TYPE = 'error.type' as const;
+// Stable: from the package's root entry, safe to import at runtime.
+export {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_BATCH_SIZE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+} from '@opentelemetry/semantic-conventions';
+/** Development: https://github.com/open-telemetry/semantic-conventions/blob/v1.41.0/docs/registry/attributes/error.md */
 export const ATTR_ERROR_MESSAGE = 'error.message' as const;
 
 // --- LoreChat's own span and log attributes -------------------------------------------------
@@ -123,10 +166,33 @@ export const METRIC_CHAT_MEMORY_MAX = 'chat.memory.max' as const;
 export const METRIC_CHAT_SESSIONS_ACTIVE = 'chat.sessions.active' as const;
 export const METRIC_LORECHAT_OPERATIONS = 'lorechat.operations' as const;
 export const METRIC_LORECHAT_ERRORS = 'lorechat.errors' as const;
+// v1.41.0 gen-ai-metrics.md (https://github.com/open-telemetry/semantic-conventions/blob/v1.41.0/docs/gen-ai/gen-ai-metrics.md)
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as const;
+/** Both generations; in latest it is no longer recorded for inference (chat) operations. */
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
 export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
   'gen_ai.client.operation.time_to_first_chunk' as const;
+// latest: client-inference.md "Metrics" and gen-ai-token-metrics.md of
+// open-telemetry/semantic-conventions-genai (migration.md "GenAI client ... metric", PRs #374, #521)
+export const METRIC_GEN_AI_CLIENT_INFERENCE_DURATION = 'gen_ai.client.inference.duration' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK =
+  'gen_ai.client.inference.time_to_first_chunk' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS =
+  'gen_ai.client.inference.usage.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS =
+  'gen_ai.client.inference.usage.output_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS =
+  'gen_ai.client.inference.usage.cache_read.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS =
+  'gen_ai.client.inference.usage.cache_write.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS =
+  'gen_ai.client.inference.usage.reasoning.output_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS =
+  'gen_ai.client.inference.operation.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS =
+  'gen_ai.client.inference.operation.output_tokens' as const;
+/** latest: gen-ai-metrics.md (migration.md "New agent, workflow, and tool metrics", PR #126). */
+export const METRIC_GEN_AI_INVOKE_WORKFLOW_DURATION = 'gen_ai.invoke_workflow.duration' as const;
 export const METRIC_GEN_AI_EXECUTE_TOOL_DURATION = 'gen_ai.execute_tool.duration' as const;
 export const METRIC_GEN_AI_INVOKE_AGENT_DURATION = 'gen_ai.invoke_agent.duration' as const;
 

@@ -4,11 +4,13 @@ export {
   EXTERNAL_METRIC_PREFIXES,
   GEN_AI_DURATION_BUCKETS,
   GEN_AI_TOKEN_USAGE_BUCKETS,
+  GEN_AI_WORKFLOW_DURATION_BUCKETS,
   GRAPH_NODE_DURATION_BUCKETS,
   METRICS,
   VECTOR_DOCUMENTS_BUCKETS,
   VECTOR_DURATION_BUCKETS,
   metricDefinition,
+  metricsForMode,
   prometheusSeriesNames,
 } from './metrics.js';
 export type { MetricDefinition, MetricGroup, MetricKind, MetricName } from './metrics.js';

@@ -3,13 +3,16 @@
  * entries; the README's telemetry reference, dashboards, alert and recording rules and the
  * analysis CLI are checked against them by tests.
  */
+import type { GenAiSemconvMode } from '../telemetry/semconv-mode.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_MODALITY,
   ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_WORKFLOW_NAME,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_TOOL_NAME,
   METRIC_ATTR_COMPONENT,
@@ -22,7 +25,17 @@ import {
   METRIC_CHAT_MEMORY_MAX,
   METRIC_CHAT_RESPONSE_TIME,
   METRIC_CHAT_SESSIONS_ACTIVE,
+  METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,
+  METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_INVOKE_WORKFLOW_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
@@ -61,6 +74,11 @@ export interface MetricDefinition {
   readonly group: MetricGroup;
   /** Where the requirement comes from. */
   readonly source: 'plan' | 'semconv' | 'lorechat';
+  /**
+   * The GenAI semantic-conventions generation that defines the metric: recorded only in that
+   * mode (`OTEL_SEMCONV_STABILITY_OPT_IN`, see telemetry/semconv-mode.ts). Absent: both modes.
+   */
+  readonly generation?: GenAiSemconvMode;
 }
 
 /** The plan's response-time buckets: 0.1, 0.5, 1, 2, 5 seconds. */
@@ -74,6 +92,11 @@ export const GEN_AI_DURATION_BUCKETS = [
 /** GenAI semantic conventions: `gen_ai.client.token.usage` advisory buckets ({token}). */
 export const GEN_AI_TOKEN_USAGE_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+] as const;
+
+/** `gen_ai.invoke_workflow.duration` advisory buckets (s), semantic-conventions-genai gen-ai-metrics.md. */
+export const GEN_AI_WORKFLOW_DURATION_BUCKETS = [
+  1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200,
 ] as const;
 
 /** Node durations: the plan names no buckets; these span 5 ms to 30 s. */
@@ -91,6 +114,39 @@ export const VECTOR_DOCUMENTS_BUCKETS = [0, 1, 2, 3, 4, 5, 10, 20, 50, 100] as c
 
 /** Session memory (bytes of a thread's checkpointed state); 500 MB is the plan's limit. */
 export const CHAT_MEMORY_BUCKETS = [1e3, 1e4, 1e5, 1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9] as const;
+
+/** Attributes of the latest inference metrics (client-inference.md "Metrics"). */
+const INFERENCE_ATTRIBUTES = [
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+] as const;
+const INFERENCE_ATTRIBUTES_WITH_ERROR = [...INFERENCE_ATTRIBUTES, ATTR_ERROR_TYPE] as const;
+
+/**
+ * One latest usage counter (gen-ai-token-metrics.md): recorded for every inference call,
+ * failed ones included (`0` with modality `unknown` when no usage was received).
+ */
+function usageCounter<N extends string, P extends string>(
+  name: N,
+  prometheusName: P,
+  what: string,
+) {
+  return [
+    {
+      name,
+      prometheusName,
+      kind: 'counter',
+      unit: '{token}',
+      description: `GenAI semantic conventions (latest): ${what}.`,
+      attributes: [...INFERENCE_ATTRIBUTES, ATTR_GEN_AI_TOKEN_MODALITY],
+      group: 'llm',
+      source: 'semconv',
+      generation: 'latest',
+    },
+  ] as const;
+}
 
 export const METRICS = [
   {
@@ -217,7 +273,8 @@ export const METRICS = [
     prometheusName: 'gen_ai_client_token_usage',
     kind: 'histogram',
     unit: '{token}',
-    description: 'GenAI semantic conventions: number of input and output tokens used per call.',
+    description:
+      'GenAI semantic conventions v1.41.0: number of input and output tokens used per call.',
     buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
     attributes: [
       ATTR_GEN_AI_OPERATION_NAME,
@@ -228,13 +285,15 @@ export const METRICS = [
     ],
     group: 'llm',
     source: 'semconv',
+    generation: 'v1.41',
   },
   {
     name: METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
     prometheusName: 'gen_ai_client_operation_duration_seconds',
     kind: 'histogram',
     unit: 's',
-    description: 'GenAI semantic conventions: duration of GenAI client operations.',
+    description:
+      'GenAI semantic conventions: duration of GenAI client operations (chat calls in v1.41.0 only; embeddings in both).',
     buckets: GEN_AI_DURATION_BUCKETS,
     attributes: [
       ATTR_GEN_AI_OPERATION_NAME,
@@ -252,7 +311,7 @@ export const METRICS = [
     kind: 'histogram',
     unit: 's',
     description:
-      'GenAI semantic conventions: time to receive the first chunk of a streamed response.',
+      'GenAI semantic conventions v1.41.0: time to receive the first chunk of a streamed response.',
     buckets: GEN_AI_DURATION_BUCKETS,
     attributes: [
       ATTR_GEN_AI_OPERATION_NAME,
@@ -262,6 +321,97 @@ export const METRICS = [
     ],
     group: 'llm',
     source: 'semconv',
+    generation: 'v1.41',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,
+    prometheusName: 'gen_ai_client_inference_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI semantic conventions (latest): duration of inference (chat) calls, failed ones with error.type.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: INFERENCE_ATTRIBUTES_WITH_ERROR,
+    group: 'llm',
+    source: 'semconv',
+    generation: 'latest',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+    prometheusName: 'gen_ai_client_inference_time_to_first_chunk_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI semantic conventions (latest): time to receive the first chunk of a streamed response.',
+    buckets: GEN_AI_DURATION_BUCKETS,
+    attributes: INFERENCE_ATTRIBUTES,
+    group: 'llm',
+    source: 'semconv',
+    generation: 'latest',
+  },
+  ...usageCounter(
+    METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+    'gen_ai_client_inference_usage_input_tokens_total',
+    'input (prompt) tokens, cached ones included',
+  ),
+  ...usageCounter(
+    METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+    'gen_ai_client_inference_usage_output_tokens_total',
+    'output (completion) tokens, reasoning ones included',
+  ),
+  ...usageCounter(
+    METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+    'gen_ai_client_inference_usage_cache_read_input_tokens_total',
+    'input tokens served from a provider-managed cache (a subset of input tokens)',
+  ),
+  ...usageCounter(
+    METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+    'gen_ai_client_inference_usage_cache_write_input_tokens_total',
+    'input tokens written to a provider-managed cache (a subset of input tokens)',
+  ),
+  ...usageCounter(
+    METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS,
+    'gen_ai_client_inference_usage_reasoning_output_tokens_total',
+    'output tokens used for reasoning (a subset of output tokens)',
+  ),
+  {
+    name: METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+    prometheusName: 'gen_ai_client_inference_operation_input_tokens',
+    kind: 'histogram',
+    unit: '{token}',
+    description:
+      'GenAI semantic conventions (latest): input tokens per inference call (distribution; use the usage counters for totals).',
+    buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
+    attributes: INFERENCE_ATTRIBUTES,
+    group: 'llm',
+    source: 'semconv',
+    generation: 'latest',
+  },
+  {
+    name: METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
+    prometheusName: 'gen_ai_client_inference_operation_output_tokens',
+    kind: 'histogram',
+    unit: '{token}',
+    description:
+      'GenAI semantic conventions (latest): output tokens per inference call (distribution; use the usage counters for totals).',
+    buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
+    attributes: INFERENCE_ATTRIBUTES,
+    group: 'llm',
+    source: 'semconv',
+    generation: 'latest',
+  },
+  {
+    name: METRIC_GEN_AI_INVOKE_WORKFLOW_DURATION,
+    prometheusName: 'gen_ai_invoke_workflow_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI semantic conventions (latest): duration of workflow (graph) runs, by workflow name and error type.',
+    buckets: GEN_AI_WORKFLOW_DURATION_BUCKETS,
+    attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_WORKFLOW_NAME, ATTR_ERROR_TYPE],
+    group: 'graph',
+    source: 'semconv',
+    generation: 'latest',
   },
   {
     name: METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
@@ -290,6 +440,13 @@ export const METRICS = [
 ] as const satisfies readonly MetricDefinition[];
 
 export type MetricName = (typeof METRICS)[number]['name'];
+
+/** The catalogue's metrics recorded in a semantic-conventions mode. */
+export function metricsForMode(mode: GenAiSemconvMode): MetricDefinition[] {
+  return (METRICS as readonly MetricDefinition[]).filter(
+    (m) => m.generation === undefined || m.generation === mode,
+  );
+}
 
 /** Looks a metric up by its OpenTelemetry name; throws on a name not in the catalogue. */
 export function metricDefinition(name: MetricName): MetricDefinition {

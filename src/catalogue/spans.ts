@@ -106,7 +106,9 @@ export const SPANS = [
     attributes: [
       s.ATTR_GEN_AI_OPERATION_NAME,
       s.ATTR_GEN_AI_DATA_SOURCE_ID,
+      // v1.41 name; `gen_ai.retrieval.top_k` under the latest conventions.
       s.ATTR_GEN_AI_REQUEST_TOP_K,
+      s.ATTR_GEN_AI_RETRIEVAL_TOP_K,
       s.ATTR_LORECHAT_RETRIEVAL_RESULT_COUNT,
       s.ATTR_LORECHAT_RETRIEVAL_SCORES,
       s.ATTR_DB_SYSTEM_NAME,
@@ -146,6 +148,11 @@ export const SPANS = [
       s.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
       s.ATTR_GEN_AI_USAGE_INPUT_TOKENS,
       s.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+      s.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+      // v1.41 name; `gen_ai.usage.cache_write.input_tokens` under the latest conventions.
+      s.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+      s.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
+      s.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
       s.ATTR_GEN_AI_CONVERSATION_ID,
       s.ATTR_ERROR_TYPE,
     ],

@@ -1,5 +1,7 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
+import type { GenAiSemconvMode } from '../telemetry/semconv-mode.js';
+
 /**
  * Options shared by every LoreChat instrumentation: what content may leave the process and
  * whether log records are emitted. Content (prompts, answers, documents, query text, state
@@ -48,6 +50,13 @@ export interface LoreChatSharedConfig extends InstrumentationConfig {
    * @default 'debug'
    */
   eventsMinSeverity?: EventMinSeverity;
+  /**
+   * GenAI semantic-conventions generation to emit: `v1.41` (semantic conventions v1.41.0) or
+   * `latest` (open-telemetry/semantic-conventions-genai; docs/semconv-migration.md).
+   * Env: `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` selects `latest`.
+   * @default 'v1.41' (unless the env opts in)
+   */
+  genAiSemconv?: GenAiSemconvMode;
 }
 
 /** Values of {@link LoreChatSharedConfig.eventsMinSeverity}. */
@@ -62,6 +71,7 @@ export interface ResolvedSharedConfig {
   readonly emitEvents: boolean;
   readonly spanEvents: boolean;
   readonly eventsMinSeverity: EventMinSeverity;
+  readonly genAiSemconv: GenAiSemconvMode;
 }
 
 export const DEFAULT_CONTENT_MAX_LENGTH = 1024;

@@ -14,6 +14,7 @@ import {
   type LoreChatSharedConfig,
   type ResolvedSharedConfig,
 } from '../instrumentations/types.js';
+import { resolveGenAiSemconvMode } from './semconv-mode.js';
 
 const TRUNCATION_MARK = '…[truncated]';
 
@@ -72,6 +73,7 @@ export function resolveSharedConfig(
     emitEvents,
     spanEvents: config?.spanEvents ?? readEnv(env, E.spanEvents, parseBoolean) ?? !emitEvents,
     eventsMinSeverity,
+    genAiSemconv: resolveGenAiSemconvMode(config?.genAiSemconv),
   });
 }
 

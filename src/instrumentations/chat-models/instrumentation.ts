@@ -60,6 +60,7 @@ export const CHAT_MODEL_INSTRUMENTATION_NAME =
   'lorechat-otel/instrumentation-langchain-chat-models';
 
 type GenerateFn = ChatModelLike['generate'];
+type UsageKind = 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning';
 type StreamFn = ChatModelLike['stream'];
 
 interface CallRecord {
@@ -77,6 +78,11 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
   declare private _genAiTokenUsage: Histogram;
   declare private _genAiDuration: Histogram;
   declare private _genAiTtfc: Histogram;
+  declare private _inferenceDuration: Histogram;
+  declare private _inferenceTtfc: Histogram;
+  declare private _usage: Record<UsageKind, Counter>;
+  declare private _operationInputTokens: Histogram;
+  declare private _operationOutputTokens: Histogram;
   declare private _operations: Counter;
   declare private _errors: Counter;
 
@@ -102,6 +108,44 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
     this._genAiTtfc = createHistogramFromCatalogue(
       this.meter,
       s.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    );
+    this._inferenceDuration = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,
+    );
+    this._inferenceTtfc = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+    );
+    this._usage = {
+      input: createCounterFromCatalogue(
+        this.meter,
+        s.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS,
+      ),
+      output: createCounterFromCatalogue(
+        this.meter,
+        s.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS,
+      ),
+      cacheRead: createCounterFromCatalogue(
+        this.meter,
+        s.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+      ),
+      cacheWrite: createCounterFromCatalogue(
+        this.meter,
+        s.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+      ),
+      reasoning: createCounterFromCatalogue(
+        this.meter,
+        s.METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING_OUTPUT_TOKENS,
+      ),
+    };
+    this._operationInputTokens = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_INPUT_TOKENS,
+    );
+    this._operationOutputTokens = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_CLIENT_INFERENCE_OPERATION_OUTPUT_TOKENS,
     );
     this._operations = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_OPERATIONS);
     this._errors = createCounterFromCatalogue(this.meter, s.METRIC_LORECHAT_ERRORS);
@@ -331,6 +375,18 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
         span.setAttribute(s.ATTR_GEN_AI_USAGE_INPUT_TOKENS, response.inputTokens);
       if (response.outputTokens !== undefined)
         span.setAttribute(s.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, response.outputTokens);
+      const latest = this._shared.genAiSemconv === 'latest';
+      if (response.cacheReadTokens !== undefined)
+        span.setAttribute(s.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, response.cacheReadTokens);
+      if (response.cacheWriteTokens !== undefined)
+        span.setAttribute(
+          latest
+            ? s.ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS
+            : s.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+          response.cacheWriteTokens,
+        );
+      if (response.reasoningTokens !== undefined)
+        span.setAttribute(s.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, response.reasoningTokens);
       const ttfcS = firstChunkAt !== undefined ? (firstChunkAt - call.start) / 1000 : undefined;
       if (ttfcS !== undefined) span.setAttribute(s.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfcS);
       if (!failed && output) {
@@ -342,8 +398,13 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
       if (failed) {
         const type = recordFailure(span, outcome.error);
         this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'llm', [s.ATTR_ERROR_TYPE]: type });
-        if (llmMetrics)
+        if (llmMetrics && latest) {
+          this._inferenceDuration.record(durationS, { ...genAiAttrs, [s.ATTR_ERROR_TYPE]: type });
+          // A failed inference still records its usage counters (0 when none was received).
+          this.recordUsage(response, genAiAttrs);
+        } else if (llmMetrics) {
           this._genAiDuration.record(durationS, { ...genAiAttrs, [s.ATTR_ERROR_TYPE]: type });
+        }
         emitEvent(
           this.sink(),
           span,
@@ -354,8 +415,18 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
         return;
       }
       if (llmMetrics) {
-        this._genAiDuration.record(durationS, genAiAttrs);
-        if (ttfcS !== undefined) this._genAiTtfc.record(ttfcS, genAiAttrs);
+        if (latest) {
+          this._inferenceDuration.record(durationS, genAiAttrs);
+          if (ttfcS !== undefined) this._inferenceTtfc.record(ttfcS, genAiAttrs);
+          this.recordUsage(response, genAiAttrs);
+          if (response.inputTokens !== undefined)
+            this._operationInputTokens.record(response.inputTokens, genAiAttrs);
+          if (response.outputTokens !== undefined)
+            this._operationOutputTokens.record(response.outputTokens, genAiAttrs);
+        } else {
+          this._genAiDuration.record(durationS, genAiAttrs);
+          if (ttfcS !== undefined) this._genAiTtfc.record(ttfcS, genAiAttrs);
+        }
         const model = response.responseModel ?? request.model;
         const tokens: [string, number | undefined][] = [
           [s.GEN_AI_TOKEN_TYPE_INPUT, response.inputTokens],
@@ -364,7 +435,11 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
         for (const [type, count] of tokens) {
           if (count === undefined) continue;
           this._tokenUsage.add(count, { [s.METRIC_ATTR_MODEL]: model, [s.METRIC_ATTR_TYPE]: type });
-          this._genAiTokenUsage.record(count, { ...genAiAttrs, [s.ATTR_GEN_AI_TOKEN_TYPE]: type });
+          if (!latest)
+            this._genAiTokenUsage.record(count, {
+              ...genAiAttrs,
+              [s.ATTR_GEN_AI_TOKEN_TYPE]: type,
+            });
         }
       }
       emitEvent(this.sink(), span, s.EVENT_LLM_RESPONSE, ec, {
@@ -379,6 +454,26 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
     } catch (err) {
       this._diag.error('failed to finish a chat span', err);
     }
+  }
+
+  /**
+   * The latest usage counters of one call (gen-ai-token-metrics.md): input and output always,
+   * `0` when the call returned no usage; the cache and reasoning subsets when reported.
+   * LangChain's usage totals are not split by modality, hence `unknown`.
+   */
+  private recordUsage(response: ResponseInfo, genAiAttrs: Attributes): void {
+    const attrs = {
+      ...genAiAttrs,
+      [s.ATTR_GEN_AI_TOKEN_MODALITY]: s.GEN_AI_TOKEN_MODALITY_UNKNOWN,
+    };
+    this._usage.input.add(response.inputTokens ?? 0, attrs);
+    this._usage.output.add(response.outputTokens ?? 0, attrs);
+    if (response.cacheReadTokens !== undefined)
+      this._usage.cacheRead.add(response.cacheReadTokens, attrs);
+    if (response.cacheWriteTokens !== undefined)
+      this._usage.cacheWrite.add(response.cacheWriteTokens, attrs);
+    if (response.reasoningTokens !== undefined)
+      this._usage.reasoning.add(response.reasoningTokens, attrs);
   }
 
   private sink(): EventSink {

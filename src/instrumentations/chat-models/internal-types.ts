@@ -20,9 +20,12 @@ export interface ChatModelLike {
   [key: string]: unknown;
 }
 
+/** LangChain `UsageMetadata` (`@langchain/core/messages`), token details included. */
 export interface UsageMetadataLike {
   input_tokens?: unknown;
   output_tokens?: unknown;
+  input_token_details?: { cache_read?: unknown; cache_creation?: unknown };
+  output_token_details?: { reasoning?: unknown };
 }
 
 export interface MessageLike {

@@ -98,8 +98,15 @@ export function requestInfo(model: ChatModelLike, options: unknown): RequestInfo
 }
 
 export interface ResponseInfo {
+  /** Input tokens, cached ones included (LangChain `usage_metadata.input_tokens`). */
   inputTokens: number | undefined;
   outputTokens: number | undefined;
+  /** `usage_metadata.input_token_details.cache_read`: a subset of the input tokens. */
+  cacheReadTokens: number | undefined;
+  /** `usage_metadata.input_token_details.cache_creation`: a subset of the input tokens. */
+  cacheWriteTokens: number | undefined;
+  /** `usage_metadata.output_token_details.reasoning`: a subset of the output tokens. */
+  reasoningTokens: number | undefined;
   responseModel: string | undefined;
   responseId: string | undefined;
   finishReasons: string[];
@@ -109,6 +116,9 @@ export function emptyResponse(): ResponseInfo {
   return {
     inputTokens: undefined,
     outputTokens: undefined,
+    cacheReadTokens: undefined,
+    cacheWriteTokens: undefined,
+    reasoningTokens: undefined,
     responseModel: undefined,
     responseId: undefined,
     finishReasons: [],
@@ -119,7 +129,12 @@ function addTokens(a: number | undefined, b: number | undefined): number | undef
   return b === undefined ? a : (a ?? 0) + b;
 }
 
-/** Folds one message (a full response, or one streamed chunk) into `info`. */
+/**
+ * Folds one message (a full response, or one streamed chunk) into `info`. Usage of streamed
+ * chunks is summed, as LangChain's own chunk concatenation does (`mergeUsageMetadata`): a
+ * provider that reports usage once (OpenAI's final usage chunk) is counted once, one that
+ * splits it (Anthropic: input on the first chunk, output on the last) is counted whole.
+ */
 export function foldMessage(
   info: ResponseInfo,
   message: MessageLike | undefined,
@@ -130,6 +145,15 @@ export function foldMessage(
   if (usage && typeof usage === 'object') {
     info.inputTokens = addTokens(info.inputTokens, tokens(usage.input_tokens));
     info.outputTokens = addTokens(info.outputTokens, tokens(usage.output_tokens));
+    const inDetails = usage.input_token_details;
+    if (inDetails && typeof inDetails === 'object') {
+      info.cacheReadTokens = addTokens(info.cacheReadTokens, tokens(inDetails.cache_read));
+      info.cacheWriteTokens = addTokens(info.cacheWriteTokens, tokens(inDetails.cache_creation));
+    }
+    const outDetails = usage.output_token_details;
+    if (outDetails && typeof outDetails === 'object') {
+      info.reasoningTokens = addTokens(info.reasoningTokens, tokens(outDetails.reasoning));
+    }
   }
   const meta = message.response_metadata ?? {};
   info.responseModel =

@@ -155,6 +155,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   declare private _memoryMax: ObservableGauge;
   declare private _sessionsActive: ObservableGauge;
   declare private _agentDuration: Histogram;
+  declare private _workflowDuration: Histogram;
   declare private _interrupted: Map<string, SpanContext>;
 
   constructor(config: LangGraphInstrumentationConfig = {}) {
@@ -184,6 +185,10 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     this._agentDuration = createHistogramFromCatalogue(
       this.meter,
       s.METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+    );
+    this._workflowDuration = createHistogramFromCatalogue(
+      this.meter,
+      s.METRIC_GEN_AI_INVOKE_WORKFLOW_DURATION,
     );
     this._memoryMax = createObservableGaugeFromCatalogue(this.meter, s.METRIC_CHAT_MEMORY_MAX);
     this._sessionsActive = createObservableGaugeFromCatalogue(
@@ -557,6 +562,12 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           this._errors.add(1, { [s.METRIC_ATTR_COMPONENT]: 'chat', [s.ATTR_ERROR_TYPE]: type });
         }
         if (turn.agent) this.recordAgent(span, turn.agent, durationS, type);
+        else if (this._shared.genAiSemconv === 'latest' && outcome.kind !== 'cancelled')
+          this._workflowDuration.record(durationS, {
+            [s.ATTR_GEN_AI_OPERATION_NAME]: s.GEN_AI_OPERATION_INVOKE_WORKFLOW,
+            [s.ATTR_GEN_AI_WORKFLOW_NAME]: turn.info.workflowName,
+            ...(type !== undefined ? { [s.ATTR_ERROR_TYPE]: type } : {}),
+          });
       } catch (err) {
         this._diag.error('failed to record a workflow span', err);
       }

@@ -16,6 +16,7 @@ import { type Attributes, SpanKind } from '@opentelemetry/api';
 
 import * as s from '../../semconv.js';
 import { captureContent } from '../../telemetry/content.js';
+import { retrievalTopKAttribute } from '../../telemetry/semconv-mode.js';
 import {
   type Operation,
   type Outcome,
@@ -82,7 +83,7 @@ export class LangChainRetrieverInstrumentation extends LoreChatMethodInstrumenta
         };
         const k = retriever.k;
         if (typeof k === 'number' && Number.isInteger(k) && k > 0)
-          attributes[s.ATTR_GEN_AI_REQUEST_TOP_K] = k;
+          attributes[retrievalTopKAttribute(this._shared.genAiSemconv)] = k;
         if (turn?.threadId !== undefined) attributes[s.ATTR_GEN_AI_CONVERSATION_ID] = turn.threadId;
         const query = typeof input === 'string' ? captureContent(this._shared, input) : undefined;
         if (query !== undefined) attributes[s.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = query;

@@ -29,6 +29,7 @@ import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
+import { retrievalTopKAttribute } from '../../telemetry/semconv-mode.js';
 import { recordFailure, traceOperation } from '../../telemetry/operation.js';
 import { emitEvent, type EventSink, eventSink } from '../../telemetry/events.js';
 import {
@@ -377,7 +378,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
           [s.ATTR_DB_SYSTEM_NAME]: storeSystem(store),
           [s.ATTR_DB_COLLECTION_NAME]: collection,
         };
-        if (k !== undefined) attributes[s.ATTR_GEN_AI_REQUEST_TOP_K] = k;
+        if (k !== undefined) attributes[retrievalTopKAttribute(this._shared.genAiSemconv)] = k;
         if (positions.query >= 0 && typeof args[positions.query] === 'string') {
           const q = captureContent(this._shared, args[positions.query]);
           if (q !== undefined) attributes[s.ATTR_GEN_AI_RETRIEVAL_QUERY_TEXT] = q;
