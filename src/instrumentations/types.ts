@@ -9,12 +9,13 @@ import type { GenAiSemconvMode } from '../telemetry/semconv-mode.js';
  */
 export interface LoreChatSharedConfig extends InstrumentationConfig {
   /**
-   * Put prompts, answers, retrieved documents, query text and state values on spans and log
-   * records (truncated to `contentMaxLength`, passed through `redact`).
-   * Env: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+   * Put prompts, answers, retrieved documents, query text and state values on spans and/or log
+   * records (truncated to `contentMaxLength`, passed through `redact`): `true` (spans and log
+   * records) or `false`, or one of `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT`.
+   * Env: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (read when the option is unset).
    * @default false
    */
-  captureMessageContent?: boolean;
+  captureMessageContent?: boolean | ContentCaptureMode;
   /**
    * Maximum number of characters of one captured content value; longer values are cut and
    * end with `…[truncated]`.
@@ -59,13 +60,25 @@ export interface LoreChatSharedConfig extends InstrumentationConfig {
   genAiSemconv?: GenAiSemconvMode;
 }
 
+/** Where captured content goes (the newer form of the GenAI content-capture variable). */
+export type ContentCaptureMode = 'NO_CONTENT' | 'SPAN_ONLY' | 'EVENT_ONLY' | 'SPAN_AND_EVENT';
+export const CONTENT_CAPTURE_MODES: readonly ContentCaptureMode[] = [
+  'NO_CONTENT',
+  'SPAN_ONLY',
+  'EVENT_ONLY',
+  'SPAN_AND_EVENT',
+];
+
 /** Values of {@link LoreChatSharedConfig.eventsMinSeverity}. */
 export type EventMinSeverity = 'debug' | 'info' | 'warn' | 'error';
 export const EVENT_MIN_SEVERITIES: readonly EventMinSeverity[] = ['debug', 'info', 'warn', 'error'];
 
 /** Shared options with their defaults applied. */
 export interface ResolvedSharedConfig {
+  /** Content is captured somewhere (spans, events or both). */
   readonly captureMessageContent: boolean;
+  readonly contentOnSpans: boolean;
+  readonly contentInEvents: boolean;
   readonly contentMaxLength: number;
   readonly redact: ((text: string) => string) | undefined;
   readonly emitEvents: boolean;

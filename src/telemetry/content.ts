@@ -9,6 +9,8 @@ import { diag } from '@opentelemetry/api';
 
 import { parseBoolean, parseInteger, parseOneOf, readEnv } from '../config.js';
 import {
+  CONTENT_CAPTURE_MODES,
+  type ContentCaptureMode,
   DEFAULT_CONTENT_MAX_LENGTH,
   EVENT_MIN_SEVERITIES,
   type LoreChatSharedConfig,
@@ -17,6 +19,40 @@ import {
 import { resolveGenAiSemconvMode } from './semconv-mode.js';
 
 const TRUNCATION_MARK = '…[truncated]';
+
+/**
+ * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` in both forms: `true`/`false` (this
+ * package's form: `true` puts content on spans and log records) and the newer
+ * `NO_CONTENT|SPAN_ONLY|EVENT_ONLY|SPAN_AND_EVENT` (case-insensitive), as
+ * opentelemetry-python-contrib's util-genai reads it. Unset or bad: `undefined` (a bad value
+ * warns).
+ */
+export function parseContentCapture(value: unknown): ContentCaptureMode | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === true) return 'SPAN_AND_EVENT';
+  if (value === false) return 'NO_CONTENT';
+  if (typeof value === 'string') {
+    const v = value.trim().toUpperCase();
+    if (v === 'TRUE') return 'SPAN_AND_EVENT';
+    if (v === 'FALSE') return 'NO_CONTENT';
+    if ((CONTENT_CAPTURE_MODES as readonly string[]).includes(v)) return v as ContentCaptureMode;
+  }
+  diag.warn(
+    `lorechat: OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT must be true, false or one of ${CONTENT_CAPTURE_MODES.join(', ')}, got ${JSON.stringify(value) ?? typeof value}; content is not captured`,
+  );
+  return undefined;
+}
+
+/** The content-capture mode: the option when set, else the environment variable, else none. */
+export function resolveContentCapture(
+  option: unknown,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ContentCaptureMode {
+  if (option !== undefined) return parseContentCapture(option) ?? 'NO_CONTENT';
+  return (
+    parseContentCapture(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) ?? 'NO_CONTENT'
+  );
+}
 
 /**
  * The environment variable of each shared option. An instrumentation constructed by hand
@@ -63,17 +99,19 @@ export function resolveSharedConfig(
     );
     eventsMinSeverity = 'debug';
   }
+  const capture = resolveContentCapture(config?.captureMessageContent, env);
+  const contentOnSpans = capture === 'SPAN_ONLY' || capture === 'SPAN_AND_EVENT';
+  const contentInEvents = capture === 'EVENT_ONLY' || capture === 'SPAN_AND_EVENT';
   return Object.freeze({
-    captureMessageContent:
-      (config?.captureMessageContent ??
-        readEnv(env, E.captureMessageContent, parseBoolean) ??
-        false) === true,
+    captureMessageContent: contentOnSpans || contentInEvents,
+    contentOnSpans,
+    contentInEvents,
     contentMaxLength: maxLength,
     redact,
     emitEvents,
     spanEvents: config?.spanEvents ?? readEnv(env, E.spanEvents, parseBoolean) ?? !emitEvents,
     eventsMinSeverity,
-    genAiSemconv: resolveGenAiSemconvMode(config?.genAiSemconv),
+    genAiSemconv: resolveGenAiSemconvMode(config?.genAiSemconv, env),
   });
 }
 
@@ -108,11 +146,17 @@ export function safeStringify(value: unknown): string {
 }
 
 /**
- * A captured content value, or `undefined` when capture is off. Redaction runs before
+ * A captured content value for a span attribute or an event (`target`), or `undefined` when
+ * capture is off for that target. Redaction runs before
  * truncation; a redaction hook that throws drops the value instead of exporting it raw.
  */
-export function captureContent(config: ResolvedSharedConfig, value: unknown): string | undefined {
-  if (!config.captureMessageContent || value === undefined) return undefined;
+export function captureContent(
+  config: ResolvedSharedConfig,
+  value: unknown,
+  target: 'span' | 'event' = 'span',
+): string | undefined {
+  const on = target === 'span' ? config.contentOnSpans : config.contentInEvents;
+  if (!on || value === undefined) return undefined;
   let text = safeStringify(value);
   if (config.redact) {
     try {

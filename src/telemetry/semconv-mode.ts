@@ -40,7 +40,7 @@ export function semconvModeFromOptIn(value: string | undefined): GenAiSemconvMod
  */
 export function resolveGenAiSemconvMode(
   option: unknown,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): GenAiSemconvMode {
   if (option !== undefined) {
     if ((GEN_AI_SEMCONV_MODES as readonly unknown[]).includes(option)) {

@@ -499,7 +499,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const ec = { threadId, requestId };
     emitEvent(this.sink(), span, s.EVENT_CHAT_START, ec, { workflow: workflowName });
     if (query !== undefined) {
-      const text = captureContent(this._shared, query);
+      const text = captureContent(this._shared, query, 'event');
       emitEvent(this.sink(), span, s.EVENT_CHAT_MESSAGE, ec, {
         message_length: query.length,
         query_fingerprint: fingerprint ?? null,
@@ -807,7 +807,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         [s.ATTR_LORECHAT_STATE_KEYS]: keys,
       };
       const values = this._shared.captureMessageContent
-        ? captureContent(this._shared, updatedValues(result, keys))
+        ? captureContent(this._shared, updatedValues(result, keys), 'event')
         : undefined;
       if (values !== undefined) attrs[s.ATTR_LORECHAT_STATE_VALUES] = values;
       emitEvent(
