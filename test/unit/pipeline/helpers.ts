@@ -32,6 +32,7 @@ export interface RuleFile {
 export const RULE_FILES = [
   'prometheus/rules/lorechat-recording.yml',
   'prometheus/rules/lorechat-alerts.yml',
+  'prometheus/rules/lorechat-cost.yml',
 ] as const;
 
 export function allRules(): RuleFile['groups'][number]['rules'] {
