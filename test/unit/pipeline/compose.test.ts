@@ -11,6 +11,8 @@ interface Service {
   environment?: Record<string, string>;
   command?: string[];
   profiles?: string[];
+  restart?: string;
+  deploy?: { resources?: { limits?: { memory?: string } } };
 }
 
 const compose = readYaml<{ services: Record<string, Service>; volumes: Record<string, unknown> }>(
@@ -37,14 +39,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the app, collector, Prometheus, Alertmanager, Tempo, Loki and Grafana (+ load profile)', () => {
-    expect(Object.keys(services).sort()).toEqual(
+    // Services of other profiles (e.g. the scale-out tiers) may follow; the default set is fixed.
+    const byDefault = Object.entries(services)
+      .filter(([, s]) => s.profiles === undefined)
+      .map(([name]) => name);
+    expect(byDefault.sort()).toEqual(
       [
         'alertmanager',
         'grafana',
-        'load',
         'loki',
         'lorechat',
         'otel-collector',
+        'otelcol-queue-init',
         'prometheus',
         'tempo',
         'otel-agent',
@@ -55,6 +61,25 @@ describe('docker-compose.yml', () => {
     expect(services.load?.profiles).toEqual(['load']);
     for (const tier of ['otel-agent', 'otel-gateway-1', 'otel-gateway-2']) {
       expect(services[tier]?.profiles, tier).toEqual(['scale']);
+    }
+  });
+
+  it('limits the memory of every service and restarts every long-running one', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.deploy?.resources?.limits?.memory, `${name} memory limit`).toMatch(/^\d+[MG]$/);
+      if (s.profiles === undefined && name !== 'otelcol-queue-init')
+        expect(s.restart, `${name} restart policy`).toBe('unless-stopped');
+    }
+  });
+
+  it('starts in any order: nothing waits for a health check except the bounded load job', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (s.profiles !== undefined) continue;
+      for (const [dep, cond] of Object.entries(s.depends_on ?? {})) {
+        const expected =
+          services[dep]?.restart === 'no' ? 'service_completed_successfully' : 'service_started';
+        expect(cond.condition, `${name} -> ${dep}`).toBe(expected);
+      }
     }
   });
 
@@ -70,9 +95,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the documented ports', () => {
-    const published = Object.values(services).flatMap((s) =>
-      (s.ports ?? []).map((p) => (typeof p === 'string' ? p.split(':')[1] : String(p.published))),
-    );
+    const published = Object.values(services)
+      .filter((s) => s.profiles === undefined)
+      .flatMap((s) =>
+        (s.ports ?? []).map((p) => (typeof p === 'string' ? p.split(':')[1] : String(p.published))),
+      );
     expect(published.sort()).toEqual(
       [
         ...['13133', '3000', '3100', '3200', '4317', '4318', '8080', '8888', '9090', '9093'],
