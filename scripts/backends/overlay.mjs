@@ -31,6 +31,7 @@
 //             gossip port: one instance on loopback).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse, parseDocument } from 'yaml';
 import { REPO_ROOT } from './paths.mjs';
 
@@ -162,6 +163,20 @@ export function prometheusArgs({ configFile, dataDir, listen, repoRoot = REPO_RO
     '--storage.tsdb.path': dataDir,
     '--web.listen-address': listen,
   });
+}
+
+/**
+ * Prometheus's environment: LORECHAT_RUNBOOK_BASE_URL, which prometheus.yml expands into the
+ * external label runbook_base_url (every alert's runbook_url = it + '#section'). Compose takes
+ * it from .env; outside Docker it defaults to this checkout's docs/troubleshooting.md as a
+ * file: URL, which opens on the machine that runs the stack.
+ */
+export function prometheusEnv({ repoRoot = REPO_ROOT, env = process.env } = {}) {
+  return {
+    LORECHAT_RUNBOOK_BASE_URL:
+      env.LORECHAT_RUNBOOK_BASE_URL ||
+      pathToFileURL(join(repoRoot, 'docs', 'troubleshooting.md')).href,
+  };
 }
 
 /** Alertmanager flags: the shipped compose command with config, storage and listen replaced. */

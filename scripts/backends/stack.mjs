@@ -20,6 +20,7 @@ import {
   alertmanagerArgs,
   collectorEnv,
   prometheusArgs,
+  prometheusEnv,
   writeAlertmanagerOverlay,
   writePrometheusOverlay,
 } from './overlay.mjs';
@@ -239,7 +240,7 @@ async function up() {
           dataDir: join(stateDir, 'prometheus', 'data'),
           listen: h(port.prometheus),
         }),
-        {},
+        prometheusEnv({ repoRoot: paths.repoRoot }),
       ),
     );
     save();

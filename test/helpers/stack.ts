@@ -23,6 +23,7 @@ import {
   alertmanagerArgs,
   collectorEnv,
   prometheusArgs,
+  prometheusEnv,
   writeAlertmanagerOverlay,
   writePrometheusOverlay,
 } from '../../scripts/backends/overlay.mjs';
@@ -417,7 +418,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         paths.prometheus,
         prometheusArgs({ configFile, dataDir, listen: promHostPort }),
         join(dir, 'prometheus.log'),
-        process.env,
+        { ...process.env, ...prometheusEnv() },
       );
       started.push(proc);
       prometheus = {

@@ -44,7 +44,10 @@ describe('alert rules', () => {
       expect(a.labels?.component).toMatch(/^[a-z]+$/);
       expect(a.annotations?.summary?.length).toBeGreaterThan(10);
       expect(a.annotations?.description).toMatch(/\$value/);
-      expect(a.annotations?.runbook_url).toMatch(/^docs\/troubleshooting\.md#[a-z0-9-]+$/);
+      // Absolute: the configurable base (external label, from LORECHAT_RUNBOOK_BASE_URL) + anchor.
+      expect(a.annotations?.runbook_url).toBe(
+        `{{ $externalLabels.runbook_base_url }}#${a.alert?.toLowerCase()}`,
+      );
     },
   );
 
@@ -63,6 +66,58 @@ describe('alert rules', () => {
       .filter((anchor) => !anchors.has(anchor));
     expect(missing).toEqual([]);
   });
+
+  it('the base comes from one place: an external label expanded from LORECHAT_RUNBOOK_BASE_URL, not sent to Alertmanager', () => {
+    const prom = readYaml<{
+      global: { external_labels: Record<string, string> };
+      alerting: { alert_relabel_configs: { action: string; regex: string }[] };
+    }>('prometheus/prometheus.yml');
+    expect(prom.global.external_labels.runbook_base_url).toBe('${LORECHAT_RUNBOOK_BASE_URL}');
+    expect(prom.alerting.alert_relabel_configs).toContainEqual({
+      action: 'labeldrop',
+      regex: 'runbook_base_url',
+    });
+    const compose = readYaml<{
+      services: Record<string, { environment?: Record<string, string> }>;
+    }>('docker-compose.yml');
+    expect(compose.services.prometheus?.environment?.LORECHAT_RUNBOOK_BASE_URL).toMatch(
+      /^\$\{LORECHAT_RUNBOOK_BASE_URL:\?/,
+    );
+    expect(readText('.env.example')).toMatch(/^LORECHAT_RUNBOOK_BASE_URL=$/m);
+  });
+
+  it.each(alerts.map((a) => [a.alert] as const))(
+    '%s has a promtool test that checks its absolute runbook_url',
+    (alertname) => {
+      interface TestFile {
+        tests: {
+          external_labels?: Record<string, string>;
+          alert_rule_test?: {
+            alertname: string;
+            exp_alerts: { exp_annotations?: Record<string, string> }[];
+          }[];
+        }[];
+      }
+      const dir = join(ROOT, 'prometheus', 'tests');
+      const checked = readdirSync(dir)
+        .filter((f) => f.endsWith('.test.yml'))
+        .flatMap((f) => readYaml<TestFile>(`prometheus/tests/${f}`).tests)
+        .flatMap((group) =>
+          (group.alert_rule_test ?? [])
+            .filter((t) => t.alertname === alertname)
+            .flatMap((t) => t.exp_alerts)
+            .map((e) => ({ base: group.external_labels?.runbook_base_url, e })),
+        )
+        .filter(({ base, e }) => base?.startsWith('https://') && e.exp_annotations?.runbook_url);
+      expect(
+        checked.length,
+        `a firing test case of ${alertname} with exp_annotations`,
+      ).toBeGreaterThan(0);
+      for (const { base, e } of checked) {
+        expect(e.exp_annotations?.runbook_url).toBe(`${base}#${alertname?.toLowerCase()}`);
+      }
+    },
+  );
 
   it('uses the plan thresholds', () => {
     const expr = (name: string) => alerts.find((a) => a.alert === name)?.expr ?? '';
