@@ -2,7 +2,9 @@
  * What each image pinned in docker-compose.yml contains, as far as the compose file relies on
  * it: the executables a health check may run, the user the image runs as, the directories
  * that user owns (where a named volume may be mounted and be writable from the first start).
- * Each row cites the upstream file at the pinned tag that states it. When a tag changes, re-read
+ * Each row cites the upstream file at the pinned tag that states it (Prometheus, Alertmanager and
+ * Loki read from their Go module zips at that version; the Collector, Tempo and Grafana from
+ * recent revisions of their Dockerfiles, see their rows). When a tag changes, re-read
  * that file and update the row; test/unit/pipeline/compose-images.test.ts fails when a service
  * uses an image that has no row, a tag other than the row's, a health-check command the image
  * does not contain, a `user:` other than the image's, or a volume path its user cannot write.
@@ -36,7 +38,8 @@ export const IMAGES: readonly ImageFacts[] = [
     sources: [
       'open-telemetry/opentelemetry-collector-releases v0.161.0 distributions/otelcol-contrib/Dockerfile: ' +
         '`FROM scratch`, `ARG USER_UID=10001`, `ARG USER_GID=10001`, `USER ${USER_UID}:${USER_GID}`, ' +
-        'COPY of ca-certificates.crt, /otelcol-contrib and /etc/otelcol-contrib/config.yaml only',
+        'COPY of ca-certificates.crt, /otelcol-contrib and /etc/otelcol-contrib/config.yaml only' +
+        ' (read from a recent revision of that file, not fetched at the tag -- re-check when bumping)',
     ],
     base: 'scratch',
     user: '10001:10001',
@@ -86,7 +89,9 @@ export const IMAGES: readonly ImageFacts[] = [
       'grafana/tempo v2.10.8 cmd/tempo/Dockerfile: final stage ' +
         '`FROM gcr.io/distroless/static-debian12`, `COPY bin/linux/tempo-${TARGETARCH} /tempo`, ' +
         '`COPY --from=tempo-setup --chown=10001:10001 --chmod=0700 /var/tempo /var/tempo`, ' +
-        '`USER 10001:10001`',
+        '`USER 10001:10001`' +
+        ' (read from the newest published revision of that file; the module proxy does not serve ' +
+        'grafana/tempo, so the file at the tag itself was not fetched -- re-check when bumping)',
     ],
     base: 'gcr.io/distroless/static-debian12',
     user: '10001:10001',
@@ -118,7 +123,8 @@ export const IMAGES: readonly ImageFacts[] = [
     sources: [
       'grafana/grafana v13.1.1 Dockerfile: `apk add --no-cache ca-certificates bash curl tzdata musl-utils` ' +
         '(ubuntu variant: `apt-get install -y ca-certificates curl tzdata musl`), `ARG GF_UID="472"`, ' +
-        '`ARG GF_GID="0"`, `chown -R "grafana:$GF_GID_NAME" "$GF_PATHS_DATA" ...`, `USER "$GF_UID"`',
+        '`ARG GF_GID="0"`, `chown -R "grafana:$GF_GID_NAME" "$GF_PATHS_DATA" ...`, `USER "$GF_UID"`' +
+        ' (read from recent revisions of that file, not fetched at the tag -- re-check when bumping)',
     ],
     base: 'alpine (or ubuntu)',
     user: '472:0',
