@@ -176,7 +176,7 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
 
       expect(composeProbe('prometheus', prom.url), 'compose health check, Prometheus up').toBe(0);
       const downAt = Date.now() / 1000;
-      await prom.process.stop();
+      await prom.process.stop(30_000);
       expect(
         composeProbe('prometheus', prom.url),
         'compose health check, Prometheus down',
@@ -242,9 +242,18 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
           ? undefined
           : `largest gap per series: ${pushedGaps.join(', ')} s`;
       }, 30_000);
-      // Scraped series: the outage stays a gap (Prometheus could not scrape while down).
-      const scraped = await rawSamples('up{job="otel-collector"}', from, to);
-      const scrapedGap = Math.max(...scraped.map((ts) => maxGap(ts, from, to)));
+      // Scraped series: the outage stays a gap (Prometheus could not scrape while down). Wide
+      // window: samples before the outage (replayed from the WAL at restart) and after it.
+      let scraped: number[][] = [];
+      await eventually(async () => {
+        scraped = await rawSamples('up{job="otel-collector"}', downAt - 30, Date.now() / 1000);
+        const ts = scraped.flat();
+        return ts.some((t) => t < downAt) && ts.some((t) => t > upAt)
+          ? undefined
+          : `up{job="otel-collector"}: ${ts.filter((t) => t < downAt).length} samples before the outage, ${ts.filter((t) => t > upAt).length} after`;
+      }, 30_000);
+      const end = Date.now() / 1000;
+      const scrapedGap = Math.max(...scraped.map((ts) => maxGap(ts, downAt - 30, end)));
       expect(scrapedGap).toBeGreaterThan(PROMETHEUS_DOWN_MS / 1000 - 10);
       console.log(
         `pipeline-faults: Prometheus down ${(upAt - downAt).toFixed(0)} s; metrics queue peaked at ` +
@@ -271,7 +280,7 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
     const errorsBefore = await e2e.stack.query('sum(prometheus_notifications_errors_total)');
     expect(composeProbe('alertmanager', am.url), 'compose health check, Alertmanager up').toBe(0);
     const downAt = Date.now();
-    await am.process.stop();
+    await am.process.stop(30_000);
     const seenBefore = webhook.payloads.length;
     expect(
       composeProbe('alertmanager', am.url),
