@@ -239,23 +239,25 @@ export function imageProblems(
       problems.push(`${name}: string health check but ${service.image} has no shell`);
   }
   for (const v of service.volumes ?? []) {
+    // Short syntax `source:target[:mode]`, or a bare `target` (an anonymous volume); long
+    // syntax {type, source, target}. Bind mounts (paths) are the user's files, not checked.
+    const parts = typeof v === 'string' ? v.split(':') : [];
     const { source, target, readOnly } =
       typeof v === 'string'
-        ? {
-            source: v.split(':')[0] ?? '',
-            target: v.split(':')[1] ?? '',
-            readOnly: v.split(':')[2] === 'ro',
-          }
+        ? parts.length === 1
+          ? { source: '', target: parts[0] ?? '', readOnly: false }
+          : { source: parts[0] ?? '', target: parts[1] ?? '', readOnly: parts[2] === 'ro' }
         : { source: v.source ?? '', target: v.target ?? '', readOnly: false };
-    if (!namedVolumes.has(source) || readOnly) continue;
-    // A named volume is writable by the image's user if it is mounted where the image has a
+    const anonymous = source === '';
+    if ((!anonymous && !namedVolumes.has(source)) || readOnly) continue;
+    // A volume is writable by the image's user if it is mounted where the image has a
     // directory that user owns (Docker copies the owner into a new volume), if an init job
-    // chowns it to that user, or if the service runs as root.
+    // chowns it to that user (named volumes only), or if the service runs as root.
     if (user === '0:0' || user.startsWith('0:')) continue;
     if (facts.writableDirs.includes(target)) continue;
-    if (volumeOwners.get(source) === user) continue;
+    if (!anonymous && volumeOwners.get(source) === user) continue;
     problems.push(
-      `${name}: named volume ${source} at ${target} is created root-owned (the image has no such directory owned by ${user}) and nothing chowns it`,
+      `${name}: ${anonymous ? 'anonymous volume' : `named volume ${source}`} at ${target} is created root-owned (the image has no such directory owned by ${user}) and nothing chowns it`,
     );
   }
   return problems;

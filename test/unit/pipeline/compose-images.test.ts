@@ -26,12 +26,14 @@ function chownedVolumes(c: Compose): Map<string, string> {
   for (const s of Object.values(c.services)) {
     const cmd = Array.isArray(s.command) ? (s.command as string[]) : [];
     if (cmd[0] !== 'chown') continue;
-    const owner = cmd.find((a) => /^\d+:\d+$/.test(a));
-    const target = cmd.at(-1);
+    const at = cmd.findIndex((a) => /^\d+:\d+$/.test(a));
+    if (at < 0) continue;
+    const owner = cmd[at]!;
+    const targets = new Set(cmd.slice(at + 1));
     for (const v of s.volumes ?? []) {
       if (typeof v !== 'string') continue;
       const [source, mount] = v.split(':');
-      if (owner && source && mount === target) owners.set(source, owner);
+      if (source && mount && targets.has(mount)) owners.set(source, owner);
     }
   }
   return owners;
@@ -93,6 +95,18 @@ describe('docker-compose.yml against the contents of its pinned images', () => {
     delete broken.services['otelcol-queue-init'];
     expect(problems(broken)).toEqual([
       'otel-collector: named volume otelcol-queue at /var/lib/otelcol/file_storage is created root-owned (the image has no such directory owned by 10001:10001) and nothing chowns it',
+    ]);
+  });
+
+  it('would have caught anonymous queue volumes on the scale-out tiers', () => {
+    const broken: Compose = structuredClone(compose);
+    const agent = broken.services['otel-agent']!;
+    broken.services['otel-agent'] = {
+      ...agent,
+      volumes: [...(agent.volumes ?? []).slice(0, 2), '/var/lib/otelcol/file_storage'],
+    };
+    expect(problems(broken)).toEqual([
+      'otel-agent: anonymous volume at /var/lib/otelcol/file_storage is created root-owned (the image has no such directory owned by 10001:10001) and nothing chowns it',
     ]);
   });
 
