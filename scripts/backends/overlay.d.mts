@@ -26,7 +26,7 @@ interface FlagOptions {
 }
 export declare function prometheusArgs(options: FlagOptions): string[];
 export declare function alertmanagerArgs(options: FlagOptions): string[];
-/** Prometheus's environment (LORECHAT_RUNBOOK_BASE_URL, default: docs/troubleshooting.md as a file: URL). */
+/** Prometheus's environment (LORECHAT_RUNBOOK_BASE_URL, default: docs/ as a file: URL). */
 export declare function prometheusEnv(options?: { repoRoot?: string; env?: NodeJS.ProcessEnv }): {
   LORECHAT_RUNBOOK_BASE_URL: string;
 };

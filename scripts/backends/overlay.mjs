@@ -167,15 +167,14 @@ export function prometheusArgs({ configFile, dataDir, listen, repoRoot = REPO_RO
 
 /**
  * Prometheus's environment: LORECHAT_RUNBOOK_BASE_URL, which prometheus.yml expands into the
- * external label runbook_base_url (every alert's runbook_url = it + '#section'). Compose takes
- * it from .env; outside Docker it defaults to this checkout's docs/troubleshooting.md as a
- * file: URL, which opens on the machine that runs the stack.
+ * external label runbook_base_url (every alert's runbook_url = it + '/<doc>.md#section').
+ * Compose takes it from .env; outside Docker it defaults to this checkout's docs/ directory as
+ * a file: URL, which opens on the machine that runs the stack.
  */
 export function prometheusEnv({ repoRoot = REPO_ROOT, env = process.env } = {}) {
   return {
     LORECHAT_RUNBOOK_BASE_URL:
-      env.LORECHAT_RUNBOOK_BASE_URL ||
-      pathToFileURL(join(repoRoot, 'docs', 'troubleshooting.md')).href,
+      env.LORECHAT_RUNBOOK_BASE_URL || pathToFileURL(join(repoRoot, 'docs')).href,
   };
 }
 

@@ -18,7 +18,7 @@ const SRC = join(REPO_ROOT, 'scripts', 'compose-check');
 /** What a user puts in .env on top of .env.example (the two required values). */
 const REQUIRED = [
   'GRAFANA_ADMIN_PASSWORD=compose-check',
-  'LORECHAT_RUNBOOK_BASE_URL=https://runbooks.example.com/troubleshooting.md',
+  'LORECHAT_RUNBOOK_BASE_URL=https://runbooks.example.com/lorechat/docs',
 ];
 
 let binary = '';
@@ -107,7 +107,7 @@ describe('docker-compose.yml through compose-spec/compose-go (as docker compose 
       'otel/opentelemetry-collector-contrib:0.161.0',
     );
     expect(project.services.prometheus?.environment?.LORECHAT_RUNBOOK_BASE_URL).toBe(
-      'https://runbooks.example.com/troubleshooting.md',
+      'https://runbooks.example.com/lorechat/docs',
     );
     expect(Number(project.services['otel-collector']?.deploy?.resources?.limits?.memory)).toBe(
       512 * 1024 * 1024,
@@ -122,7 +122,7 @@ describe('docker-compose.yml through compose-spec/compose-go (as docker compose 
     const withPassword = check(sets([REQUIRED[0]!]));
     expect(withPassword.code).toBe(1);
     expect(withPassword.stderr).toContain('LORECHAT_RUNBOOK_BASE_URL');
-    expect(withPassword.stderr).toContain('where docs/troubleshooting.md is published');
+    expect(withPassword.stderr).toContain('where the docs/ directory is published');
   });
 
   const broken: Array<[string, (c: ComposeDoc) => void, RegExp]> = [

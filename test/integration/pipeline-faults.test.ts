@@ -345,12 +345,16 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
     const [alert] = arrived();
     // Absolute link: the configured base (the harness: this checkout's docs as a file: URL).
     const base = prometheusEnv().LORECHAT_RUNBOOK_BASE_URL;
-    expect(alert?.annotations.runbook_url).toBe(`${base}#${alertname.toLowerCase()}`);
+    expect(alert?.annotations.runbook_url).toBe(
+      `${base}/troubleshooting.md#${alertname.toLowerCase()}`,
+    );
     expect(alert?.labels.runbook_base_url, 'the base label is dropped before Alertmanager').toBe(
       undefined,
     );
     // The page receiver's chat post renders it (templates/lorechat.tmpl).
-    expect(JSON.stringify(webhook.chatPosts)).toContain(`${base}#${alertname.toLowerCase()}`);
+    expect(JSON.stringify(webhook.chatPosts)).toContain(
+      `${base}/troubleshooting.md#${alertname.toLowerCase()}`,
+    );
     console.log(
       `pipeline-faults: ${alertname} delivered ${((Date.now() - backAt) / 1000).toFixed(0)} s after Alertmanager returned`,
     );

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, allRules, markdownAnchors, readText, readYaml } from './helpers.js';
+import { ROOT, allRules, markdownAnchors, readText, readYaml, type RuleFile } from './helpers.js';
 
 const alerts = allRules().filter((r) => r.alert !== undefined);
 const records = allRules().filter((r) => r.record !== undefined);
@@ -46,7 +46,7 @@ describe('alert rules', () => {
       expect(a.annotations?.description).toMatch(/\$value/);
       // Absolute: the configurable base (external label, from LORECHAT_RUNBOOK_BASE_URL) + anchor.
       expect(a.annotations?.runbook_url).toBe(
-        `{{ $externalLabels.runbook_base_url }}#${a.alert?.toLowerCase()}`,
+        `{{ $externalLabels.runbook_base_url }}/troubleshooting.md#${a.alert?.toLowerCase()}`,
       );
     },
   );
@@ -65,6 +65,29 @@ describe('alert rules', () => {
       .map((a) => a.annotations?.runbook_url?.split('#')[1] ?? '')
       .filter((anchor) => !anchors.has(anchor));
     expect(missing).toEqual([]);
+  });
+
+  it('every alert of every rule file links absolutely to a heading of the document it names', () => {
+    const files = readdirSync(join(ROOT, 'prometheus', 'rules')).filter((f) => f.endsWith('.yml'));
+    const bad: string[] = [];
+    for (const f of files) {
+      for (const g of readYaml<RuleFile>(`prometheus/rules/${f}`).groups) {
+        for (const r of g.rules) {
+          if (r.alert === undefined) continue;
+          const m =
+            /^\{\{ \$externalLabels\.runbook_base_url \}\}\/([a-z-]+\.md)#([a-z0-9-]+)$/.exec(
+              r.annotations?.runbook_url ?? '',
+            );
+          if (!m || m[2] !== r.alert.toLowerCase()) {
+            bad.push(`${f} ${r.alert}: ${r.annotations?.runbook_url}`);
+            continue;
+          }
+          if (!markdownAnchors(readText(`docs/${m[1]}`)).has(m[2]))
+            bad.push(`${f} ${r.alert}: no heading #${m[2]} in docs/${m[1]}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it('the base comes from one place: an external label expanded from LORECHAT_RUNBOOK_BASE_URL, not sent to Alertmanager', () => {
@@ -114,7 +137,9 @@ describe('alert rules', () => {
         `a firing test case of ${alertname} with exp_annotations`,
       ).toBeGreaterThan(0);
       for (const { base, e } of checked) {
-        expect(e.exp_annotations?.runbook_url).toBe(`${base}#${alertname?.toLowerCase()}`);
+        expect(e.exp_annotations?.runbook_url).toBe(
+          `${base}/troubleshooting.md#${alertname?.toLowerCase()}`,
+        );
       }
     },
   );

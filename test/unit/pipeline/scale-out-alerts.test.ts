@@ -31,7 +31,10 @@ describe('prometheus/rules/lorechat-scale-out.yml', () => {
       expect(a.labels?.component).toBe('pipeline');
       expect(a.annotations?.summary?.length).toBeGreaterThan(10);
       expect(a.annotations?.description?.length).toBeGreaterThan(20);
-      expect(a.annotations?.runbook_url).toMatch(/^docs\/scaling\.md#[a-z0-9-]+$/);
+      // Absolute, from the one configurable base (prometheus.yml external label runbook_base_url).
+      expect(a.annotations?.runbook_url).toMatch(
+        /^\{\{ \$externalLabels\.runbook_base_url \}\}\/scaling\.md#[a-z0-9-]+$/,
+      );
     },
   );
 
