@@ -200,7 +200,7 @@ export function renderRules(prices: PriceTable, config: CostConfig): string {
     '        annotations:',
     '          summary: An LLM model has no price; its spend is not counted',
     `          description: 'Model {{ $labels.model }} of {{ $labels.job }} uses {{ $value | humanize }} tokens/s and has no entry in the price table.'`,
-    '          runbook_url: docs/troubleshooting.md#lorechatllmmodelunpriced',
+    "          runbook_url: '{{ $externalLabels.runbook_base_url }}/troubleshooting.md#lorechatllmmodelunpriced'",
     '      - alert: LoreChatLLMDailySpendOverBudget',
     `        expr: sum(lorechat:llm_cost_usd:rate1d) * 86400 > ${num(config.dailyBudgetUsd)}`,
     '        for: 5m',
@@ -210,7 +210,7 @@ export function renderRules(prices: PriceTable, config: CostConfig): string {
     '        annotations:',
     `          summary: LLM spend over the last 24 h is above the ${num(config.dailyBudgetUsd)} USD budget`,
     `          description: 'LLM calls cost {{ $value | printf "%.2f" }} USD over the last 24 hours (budget ${num(config.dailyBudgetUsd)} USD).'`,
-    '          runbook_url: docs/troubleshooting.md#lorechatllmdailyspendoverbudget',
+    "          runbook_url: '{{ $externalLabels.runbook_base_url }}/troubleshooting.md#lorechatllmdailyspendoverbudget'",
   );
   return out.join('\n') + '\n';
 }
