@@ -2,7 +2,8 @@
  * Exporters that write OTLP-JSON lines: one `ExportTraceServiceRequest`,
  * `ExportLogsServiceRequest` or `ExportMetricsServiceRequest` JSON object per line, the
  * format the OpenTelemetry Collector's `file` exporter writes and its `otlpjsonfile`
- * receiver reads. Serialization is `@opentelemetry/otlp-transformer`'s; 64-bit integers
+ * receiver reads. Files rotate, are gzip-compressed and expire as `rotating-file.ts` says
+ * (the plan's raw-event retention). Serialization is `@opentelemetry/otlp-transformer`'s; 64-bit integers
  * are then written as strings, as protobuf's canonical JSON (and the Collector) does.
  */
 import { diag } from '@opentelemetry/api';
@@ -77,8 +78,9 @@ export class OtlpJsonFileSpanExporter implements SpanExporter {
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     writeGuarded(this.file, () => JsonTraceSerializer.serializeRequest(spans), resultCallback);
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -94,8 +96,9 @@ export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
     if (logs.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     writeGuarded(this.file, () => JsonLogsSerializer.serializeRequest(logs), resultCallback);
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -117,8 +120,9 @@ export class OtlpJsonFileMetricExporter implements PushMetricExporter {
   selectAggregationTemporality(): AggregationTemporality {
     return AggregationTemporality.CUMULATIVE;
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
