@@ -388,7 +388,7 @@ export async function patterns(
       });
       if (series.length < o.minAnomalyPoints) {
         notes.push(
-          `${id}: ${series.length} steps with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`,
+          `${id}: ${plural(series.length, 'step')} with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`,
         );
         if (series.length === 0) continue;
       }

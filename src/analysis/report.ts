@@ -196,7 +196,11 @@ function timeAxis(...series: ReadonlyArray<readonly Point[]>): Record<string, un
   const ts = series.flatMap((s) => s.map(([t]) => t));
   const lo = Math.min(...ts);
   const hi = Math.max(...ts);
-  return { type: 'time', ...(ts.length > 0 && hi > lo ? { min: lo, max: hi } : {}) };
+  return {
+    type: 'time',
+    axisLabel: { hideOverlap: true },
+    ...(ts.length > 0 && hi > lo ? { min: lo, max: hi } : {}),
+  };
 }
 
 const line = (name: string, data: readonly Point[], extra: Record<string, unknown> = {}) => ({
@@ -281,7 +285,10 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
     };
   }
   if (!skip['chart-memory']) {
-    const mb = (pts: readonly Point[]) => pts.map(([t, v]): Point => [t, v / 1e6]);
+    const all = [...data.memory.max, ...data.memory.avg, ...data.memory.perTurn];
+    // kB for the small sessions of a demo, MB for real ones: an axis of 0.0025-0.005 MB says little.
+    const [unit, size] = Math.max(...all.map(([, v]) => v)) < 1e6 ? ['kB', 1e3] : ['MB', 1e6];
+    const mb = (pts: readonly Point[]) => pts.map(([t, v]): Point => [t, v / size]);
     const drawn = [
       ['largest session (gauge)', data.memory.max],
       ['average session (per step)', data.memory.avg],
@@ -290,11 +297,11 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       [string, readonly Point[]]
     >;
     charts['chart-memory'] = {
-      title: { text: 'Session memory over time (MB)' },
+      title: { text: `Session memory over time (${unit})` },
       tooltip: { trigger: 'axis' },
       legend: { top: 28 },
       xAxis: timeAxis(...drawn.map(([, pts]) => pts)),
-      yAxis: { type: 'value', name: 'MB', scale: true },
+      yAxis: { type: 'value', name: unit, scale: true },
       series: drawn.map(([name, pts]) => line(name, mb(pts))),
     };
   }
@@ -500,6 +507,14 @@ export async function renderReport(data: ReportData): Promise<string> {
         ],
       ]
     : [];
+  const inUnit = (v: number | null, unit: string) =>
+    unit === 'ratio'
+      ? pct(v)
+      : unit === 'bytes'
+        ? v === null
+          ? 'n/a'
+          : `${num(v / 1e6, 3)} MB`
+        : `${num(v)} ${unit}`;
   const cell = (text: string, withheld: string | undefined) =>
     withheld ? `withheld: ${withheld}` : text;
   // A trend row with nothing but withheld figures is explained in one line instead.
@@ -509,7 +524,7 @@ export async function renderReport(data: ReportData): Promise<string> {
   const hiddenTrends = data.trends.filter((t) => !shownTrends.includes(t));
   const trendRows = shownTrends.map((t) => [
     t.metric,
-    cell(`${num(t.windowValue)} ${t.unit}`, t.evidence.window?.withheld),
+    cell(inUnit(t.windowValue, t.unit), t.evidence.window?.withheld),
     t.changeVsPrevious === null ? 'n/a (no previous window)' : pct(t.changeVsPrevious),
     cell(
       t.trend
@@ -519,7 +534,7 @@ export async function renderReport(data: ReportData): Promise<string> {
     ),
     cell(
       t.forecast
-        ? `${num(t.forecast.value)} ${t.unit} [${num(t.forecast.low)}, ${num(t.forecast.high)}]`
+        ? `${inUnit(t.forecast.value, t.unit)} [${inUnit(t.forecast.low, t.unit)}, ${inUnit(t.forecast.high, t.unit)}]`
         : 'n/a',
       t.evidence.forecast?.withheld,
     ),
