@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type AnalyzeResult, analyze } from '../analysis/analyze.js';
+import { type AnalyzeResult, analyze, inputNote } from '../analysis/analyze.js';
 import {
   AnalysisError,
   EXIT_NO_DATA,
@@ -15,6 +15,7 @@ import {
   EXIT_RUNTIME,
   EXIT_USAGE,
   type ExitCode,
+  NoDataError,
   UsageError,
 } from '../analysis/errors.js';
 import { type Evidence, describeEvidence, plural } from '../analysis/evidence.js';
@@ -486,58 +487,71 @@ async function execute(
     return source.metrics;
   };
   const extent = await source.extent();
+  try {
+    return await run();
+  } catch (err) {
+    // "No data" caused by unusable lines says so, with file and line.
+    const why = inputNote(input);
+    if (err instanceof NoDataError && why) throw new NoDataError(`${err.message}; ${why}`);
+    throw err;
+  }
 
-  switch (command) {
-    case 'analyze': {
-      const r = await analyze(source, await resolveWindow(values, source, now), { top, progress });
-      return emit({ ...r }, printAnalyze(r));
-    }
-    case 'trends': {
-      const reader = needMetrics();
-      const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
-      const r = await trends(reader, metric as NonNullable<typeof metric>, {
-        end,
-        window,
-        step,
-        progress,
-        extent,
-      });
-      return emit({ ...r }, printTrend(r));
-    }
-    case 'patterns': {
-      const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
-      const r = await patterns(source, { end, extent, performanceStep: step, progress });
-      return emit({ ...r }, printPatterns(r));
-    }
-    case 'recommend': {
-      const reader = needMetrics();
-      const r = await recommend(reader, await resolveWindow(values, source, now), {
-        source: source.describe(),
-        progress,
-        extent,
-      });
-      return emit({ ...r }, printRecommend(r));
-    }
-    case 'report': {
-      const out = resolve(values.out ?? 'report.html');
-      const data = await collectReport(source, await resolveWindow(values, source, now), {
-        progress,
-        now,
-      });
-      const html = await renderReport(data);
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, html);
-      const n = data.recommendations?.recommendations.length ?? 0;
-      return emit(
-        {
-          out,
-          bytes: Buffer.byteLength(html),
-          charts: Object.keys(chartOptions(data)),
-          recommendations: n,
-          notes: data.notes,
-        },
-        `report written to ${out} (${formatDuration(Date.parse(data.to) - Date.parse(data.from))} of telemetry, ${plural(n, 'recommendation')})\n`,
-      );
+  async function run(): Promise<unknown> {
+    switch (command) {
+      case 'analyze': {
+        const r = await analyze(source, await resolveWindow(values, source, now), {
+          top,
+          progress,
+        });
+        return emit({ ...r }, printAnalyze(r));
+      }
+      case 'trends': {
+        const reader = needMetrics();
+        const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
+        const r = await trends(reader, metric as NonNullable<typeof metric>, {
+          end,
+          window,
+          step,
+          progress,
+          extent,
+        });
+        return emit({ ...r }, printTrend(r));
+      }
+      case 'patterns': {
+        const end = values.to !== undefined ? parseTime(values.to, now) : (extent?.end ?? now);
+        const r = await patterns(source, { end, extent, performanceStep: step, progress });
+        return emit({ ...r }, printPatterns(r));
+      }
+      case 'recommend': {
+        const reader = needMetrics();
+        const r = await recommend(reader, await resolveWindow(values, source, now), {
+          source: source.describe(),
+          progress,
+          extent,
+        });
+        return emit({ ...r }, printRecommend(r));
+      }
+      case 'report': {
+        const out = resolve(values.out ?? 'report.html');
+        const data = await collectReport(source, await resolveWindow(values, source, now), {
+          progress,
+          now,
+        });
+        const html = await renderReport(data);
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, html);
+        const n = data.recommendations?.recommendations.length ?? 0;
+        return emit(
+          {
+            out,
+            bytes: Buffer.byteLength(html),
+            charts: Object.keys(chartOptions(data)),
+            recommendations: n,
+            notes: data.notes,
+          },
+          `report written to ${out} (${formatDuration(Date.parse(data.to) - Date.parse(data.from))} of telemetry, ${plural(n, 'recommendation')})\n`,
+        );
+      }
     }
   }
 }

@@ -20,7 +20,22 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { loadFileRetention } from '../config.js';
 import { RotatingJsonlFile, type RotatingFileOptions } from './rotating-file.js';
+
+/**
+ * The rotation options with the retention environment (LORECHAT_OTEL_FILE_COMPRESS,
+ * _MAX_TOTAL_BYTES, _MAX_AGE_DAYS) filling what the caller left unset.
+ */
+function withRetention(options: RotatingFileOptions): RotatingFileOptions {
+  const r = loadFileRetention();
+  return {
+    compress: r.compress,
+    maxTotalBytes: r.maxTotalBytes,
+    maxAgeMs: r.maxAgeDays * 86_400_000,
+    ...options,
+  };
+}
 
 /** OTLP fields of protobuf type (s)fixed64/(u)int64: canonical JSON writes them as strings. */
 const INT64_FIELDS = new Set([
@@ -72,7 +87,7 @@ function writeGuarded(
 export class OtlpJsonFileSpanExporter implements SpanExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
@@ -90,7 +105,7 @@ export class OtlpJsonFileSpanExporter implements SpanExporter {
 export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     if (logs.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
@@ -108,7 +123,7 @@ export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
 export class OtlpJsonFileMetricExporter implements PushMetricExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     if (metrics.scopeMetrics.every((s) => s.metrics.length === 0)) {

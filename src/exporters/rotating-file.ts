@@ -234,7 +234,8 @@ export class RotatingJsonlFile {
       }
       return { ...f, size, at: f.rotatedAt ?? mtime };
     });
-    let total = (this.size ?? 0) + files.reduce((a, f) => a + f.size, 0);
+    // Room is kept for the live file to grow to maxBytes, so the cap holds between sweeps.
+    let total = Math.max(this.size ?? 0, this.maxBytes) + files.reduce((a, f) => a + f.size, 0);
     let count = files.length;
     const oldest = this.now() - this.maxAgeMs;
     for (const f of files) {

@@ -542,6 +542,11 @@ function readMetricsRequest(
   for (const rm of asArray(req.resourceMetrics)) {
     const resource = JSON.stringify(attributes(asObject(asObject(rm).resource).attributes));
     for (const sm of asArray(asObject(rm).scopeMetrics)) {
+      // Several instrumentation scopes record the same catalogue counter with the same labels
+      // (lorechat.operations{component="llm"}): each scope's points are their own series, as
+      // in Prometheus (otel_scope_name); merged, they would read as resets of one another.
+      const scope = asObject(asObject(sm).scope);
+      const origin = `${resource}\u0000${String(scope.name ?? '')}\u0000${String(scope.version ?? '')}`;
       for (const m of asArray(asObject(sm).metrics).map(asObject)) {
         const name = typeof m.name === 'string' ? m.name : '';
         if (!KNOWN_METRIC_NAMES.has(name)) continue;
@@ -554,7 +559,7 @@ function readMetricsRequest(
             : (temporality(data.aggregationTemporality) ?? 'cumulative');
         for (const dp of asArray(data.dataPoints).map(asObject)) {
           const labels = sortedLabels(attributes(dp.attributes));
-          const key = `${name}\u0000${resource}\u0000${JSON.stringify(labels)}`;
+          const key = `${name}\u0000${origin}\u0000${JSON.stringify(labels)}`;
           const time = nanosToMillis(dp.timeUnixNano);
           const start =
             dp.startTimeUnixNano === undefined ? time : nanosToMillis(dp.startTimeUnixNano);
@@ -566,7 +571,7 @@ function readMetricsRequest(
             const counts = asArray(dp.bucketCounts).map(toNumber);
             s ??= {
               metric: name,
-              group: `${name}\u0000${resource}`,
+              group: `${name}\u0000${origin}`,
               shape: 'histogram',
               temporality: temp,
               labels,
@@ -587,7 +592,7 @@ function readMetricsRequest(
             const value = dp.asDouble !== undefined ? toNumber(dp.asDouble) : toNumber(dp.asInt);
             s ??= {
               metric: name,
-              group: `${name}\u0000${resource}`,
+              group: `${name}\u0000${origin}`,
               shape: 'number',
               temporality: temp,
               labels,

@@ -1,4 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { metricDefinition } from '../../../src/catalogue/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,5 +281,62 @@ describe('CLI on files', () => {
     const r = io();
     expect(await runCli(['recommend', '--files', out, '--quiet'], r.io)).toBe(0);
     expect(r.stdout()).toContain('Consider implementing token usage caching');
+  });
+});
+
+describe('files source: one series per instrumentation scope', () => {
+  it('two scopes counting the same labels are two series, not resets of one', async () => {
+    const d = join(dir, 'scopes');
+    const ns = (ms: number) => `${ms}000000`;
+    const point = (value: number, at: number) => ({
+      attributes: [{ key: 'component', value: { stringValue: 'llm' } }],
+      startTimeUnixNano: ns(T0),
+      timeUnixNano: ns(at),
+      asInt: String(value),
+    });
+    const scope = (name: string, values: [number, number]) => ({
+      scope: { name },
+      metrics: [
+        {
+          name: 'lorechat.operations',
+          sum: {
+            aggregationTemporality: 2,
+            isMonotonic: true,
+            dataPoints: [point(values[0], T0 + MIN)],
+          },
+        },
+      ],
+    });
+    const request = (i: 0 | 1) => ({
+      resourceMetrics: [
+        {
+          resource: { attributes: [] },
+          scopeMetrics: [
+            scope('chat-models', [[3, 6][i] as number, 0]),
+            scope('agents', [[1, 2][i] as number, 0]),
+          ].map((s) => ({
+            ...s,
+            metrics: s.metrics.map((m) => ({
+              ...m,
+              sum: {
+                ...m.sum,
+                dataPoints: [{ ...m.sum.dataPoints[0]!, timeUnixNano: ns(T0 + (i + 1) * MIN) }],
+              },
+            })),
+          })),
+        },
+      ],
+    });
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, 'metrics.jsonl'),
+      `${JSON.stringify(request(0))}\n${JSON.stringify(request(1))}\n`,
+    );
+    const source = await FilesSource.open(d);
+    const [ops] = await source.metrics.counterIncrease(
+      { metric: metricDefinition('lorechat.operations'), by: ['component'] },
+      { start: T0 + 2 * MIN, end: T0 + 2 * MIN, step: 2 * MIN },
+    );
+    expect(ops?.points).toEqual([[T0 + 2 * MIN, 8]]);
   });
 });
