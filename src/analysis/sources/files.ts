@@ -546,7 +546,7 @@ function readMetricsRequest(
       // (lorechat.operations{component="llm"}): each scope's points are their own series, as
       // in Prometheus (otel_scope_name); merged, they would read as resets of one another.
       const scope = asObject(asObject(sm).scope);
-      const origin = `${resource}\u0000${String(scope.name ?? '')}\u0000${String(scope.version ?? '')}`;
+      const origin = JSON.stringify([resource, scope.name ?? '', scope.version ?? '']);
       for (const m of asArray(asObject(sm).metrics).map(asObject)) {
         const name = typeof m.name === 'string' ? m.name : '';
         if (!KNOWN_METRIC_NAMES.has(name)) continue;
