@@ -25,8 +25,8 @@ import {
   quantileWithheld,
 } from './evidence.js';
 import { type Point, indicator, turnsPerStep } from './indicators.js';
-import type { MetricsReader, Progress, TimeWindow } from './sources/types.js';
-import { histogramQuantile, linearRegression } from './stats.js';
+import type { MetricsReader, Progress, TimeWindow, TracesReader } from './sources/types.js';
+import { histogramQuantile, linearRegression, quantile } from './stats.js';
 import { formatDuration } from './time.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -110,6 +110,8 @@ export async function recommend(
     progress?: Progress;
     /** Where the data are (files know it); bounds the evidence's time span. */
     extent?: TimeWindow;
+    /** Exact turn durations (files with traces): the p95 rule uses them when they match. */
+    traces?: TracesReader;
   },
 ): Promise<RecommendResult> {
   const th = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
@@ -139,13 +141,22 @@ export async function recommend(
   // A rate per minute of less than a minute of data is a burst, not a rate: withheld, so that
   // a sub-second demo never "uses 5352 tokens per minute".
   const tokenWithheld = perMinuteWithheld(dataSpan);
-  const [vectorAvg, tokenRateRaw, p95, errorRate, llmErrorRate] = [
+  const [vectorAvg, tokenRateRaw, histogramP95, errorRate, llmErrorRate] = [
     await one('vector_search_avg'),
     tokenWithheld ? null : await one('token_rate'),
     await one('response_time_p95'),
     await one('error_rate'),
     await one('llm_error_rate'),
   ];
+  // The same p95 as `analyze`: exact from the turn spans when they account for the turns.
+  const spans = options.traces ? await options.traces.turns(window) : [];
+  const p95 =
+    histogramP95 !== null && spans.length === turns
+      ? quantile(
+          spans.map((t) => t.durationMs / 1000),
+          0.95,
+        )
+      : histogramP95;
   const tokenRate = tokenRateRaw;
   progress('measuring memory growth');
   let memorySeries = await indicator('memory_max').evaluate(reader, series);

@@ -111,7 +111,12 @@ export async function collectReport(
       if (t) trendResults.push(t);
     }
     recs = await orNote(notes, 'recommendations', () =>
-      recommend(m, window, { source: source.describe(), progress, ...(extent ? { extent } : {}) }),
+      recommend(m, window, {
+        source: source.describe(),
+        progress,
+        ...(extent ? { extent } : {}),
+        ...(source.traces ? { traces: source.traces } : {}),
+      }),
     );
   } else {
     notes.push('no metrics source: charts over time, trends and recommendations need metrics');

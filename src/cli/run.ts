@@ -528,6 +528,7 @@ async function execute(
           source: source.describe(),
           progress,
           extent,
+          ...(source.traces ? { traces: source.traces } : {}),
         });
         return emit({ ...r }, printRecommend(r));
       }
