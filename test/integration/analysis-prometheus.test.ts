@@ -193,7 +193,15 @@ describe('analysis CLI against the real Prometheus', () => {
         '--to',
         new Date(analysedAt).toISOString(),
       ]);
-      expect(r.series.length, m.id).toBeGreaterThanOrEqual(3);
+      if (m.quantile === 0.95) {
+        // A p95 needs 20 turns: 2-second steps of this load hold fewer, so the per-step series
+        // is withheld (with the reason), while the window's p95 is given.
+        expect(r.windowValue, m.id).not.toBeNull();
+        if (r.series.length < 4) expect(r.evidence.trend?.withheld, m.id).toMatch(/trend needs/);
+        results.set(m.id, r);
+        continue;
+      }
+      expect(r.series.length, m.id).toBeGreaterThanOrEqual(4);
       expect(r.trend, m.id).not.toBeNull();
       expect(r.forecast, m.id).not.toBeNull();
       for (const [, v] of r.series) expect(Number.isFinite(v), m.id).toBe(true);
@@ -205,13 +213,14 @@ describe('analysis CLI against the real Prometheus', () => {
     expect(sum(perStep('throughput')) * (STEP_S / 60)).toBeCloseTo(load.completed, 6);
     expect(sum(perStep('token_rate')) * (STEP_S / 60)).toBeCloseTo(a.totalTokens ?? NaN, 6);
     expect(results.get('error_rate')!.windowValue).toBeCloseTo(load.errors / load.completed, 10);
-    for (const id of ['response_time_p95', 'response_time_p50', 'response_time_avg']) {
+    for (const id of ['response_time_p50', 'response_time_avg']) {
       for (const v of perStep(id)) {
         expect(v, id).toBeGreaterThan(0);
         expect(v, id).toBeLessThanOrEqual(5);
       }
     }
-    expect(Math.max(...perStep('response_time_p95'))).toBeGreaterThan(0.5);
+    // The slow turns (several injected delays of SLOW_MS) show in the steps holding them.
+    expect(Math.max(...perStep('response_time_avg'))).toBeGreaterThan(0.3);
     for (const id of ['memory_max', 'memory_avg', 'vector_search_avg'])
       for (const v of perStep(id)) expect(v, id).toBeGreaterThan(0);
     // Sessions are counted before the first and after the last turn too (0 then).
