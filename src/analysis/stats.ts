@@ -2,10 +2,10 @@
  * The numerical methods of the analysis: least squares with prediction intervals, Holt's
  * double exponential smoothing, z-scores and Prometheus-compatible histogram quantiles
  * clamped to the observed range. Pure functions over plain arrays. Means, standard
- * deviations and the least-squares line come from simple-statistics, Student's t quantiles
- * from stdlib; what is left here is what those libraries do not offer.
+ * deviations and the least-squares line come from simple-statistics (no dependencies); what
+ * is left here is what it does not offer. Student's t quantiles are a table plus an expansion:
+ * stdlib's t quantile would pull in some 230 packages for one number.
  */
-import tQuantileOf from '@stdlib/stats-base-dists-t-quantile';
 import {
   linearRegression as ssLinearRegression,
   mean as ssMean,
@@ -21,9 +21,31 @@ export function stddev(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : standardDeviation([...values]);
 }
 
-/** The two-sided `level` (e.g. 0.95) critical value of Student's t with `df` degrees of freedom. */
-export function tCritical(level: number, df: number): number {
-  return tQuantileOf(1 - (1 - level) / 2, df);
+/** Student's t 0.975 quantiles for 1..30 degrees of freedom (R: `qt(0.975, 1:30)`). */
+const T_975 = [
+  12.706204736174707, 4.302652729749464, 3.182446305284263, 2.776445105197799, 2.570581835636314,
+  2.446911851144969, 2.364624251592785, 2.306004135204166, 2.262157162798205, 2.228138851986274,
+  2.200985160091639, 2.178812829667228, 2.160368656461013, 2.144786687917804, 2.131449545559774,
+  2.119905299221255, 2.109815577833317, 2.10092204024096, 2.093024054408309, 2.085963447265865,
+  2.079613844727681, 2.073873067904015, 2.068657610419049, 2.063898561628021, 2.059538552753294,
+  2.055529438642871, 2.051830516480284, 2.048407141795244, 2.045229642132703, 2.042272456301236,
+] as const;
+
+/**
+ * The two-sided 95 % critical value of Student's t with `df` degrees of freedom: the table up
+ * to 30, then the Cornish-Fisher expansion around the normal quantile (Abramowitz & Stegun
+ * 26.7.5; below 1e-6 off from 31 on).
+ */
+export function tCritical95(df: number): number {
+  if (!(df >= 1)) return Number.NaN;
+  const exact = T_975[Math.round(df) - 1];
+  if (exact !== undefined) return exact;
+  const z = 1.959963984540054;
+  const g1 = (z ** 3 + z) / 4;
+  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
+  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
+  const g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160;
+  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
 }
 
 /** Quantile of raw values with linear interpolation between closest ranks (q in [0, 1]). */
@@ -77,20 +99,19 @@ export function linearRegression(xs: readonly number[], ys: readonly number[]): 
 }
 
 /**
- * The `level` prediction interval of a new observation at `x` under the fitted line:
+ * The 95 % prediction interval of a new observation at `x` under the fitted line:
  * y(x) +- t(n-2) * s * sqrt(1 + 1/n + (x - mean x)^2 / Sxx), s^2 = SSE / (n - 2). Needs
  * three points (one degree of freedom for the residuals).
  */
 export function predictionInterval(
   fit: LinearFit,
   x: number,
-  level = 0.95,
 ): { value: number; low: number; high: number } | undefined {
   if (fit.n < 3) return undefined;
   const value = fit.intercept + fit.slope * x;
   const s = Math.sqrt(fit.sse / (fit.n - 2));
   const half =
-    tCritical(level, fit.n - 2) * s * Math.sqrt(1 + 1 / fit.n + (x - fit.meanX) ** 2 / fit.sxx);
+    tCritical95(fit.n - 2) * s * Math.sqrt(1 + 1 / fit.n + (x - fit.meanX) ** 2 / fit.sxx);
   return { value, low: value - half, high: value + half };
 }
 

@@ -13,7 +13,7 @@ import {
 } from './evidence.js';
 import { type Indicator, type Point, turnsPerStep } from './indicators.js';
 import type { MetricsReader, Progress, StepRange, TimeWindow } from './sources/types.js';
-import { holt, linearRegression, mean, predictionInterval, tCritical } from './stats.js';
+import { holt, linearRegression, mean, predictionInterval, tCritical95 } from './stats.js';
 import { formatDuration } from './time.js';
 
 export type Direction = 'rising' | 'falling' | 'flat';
@@ -104,7 +104,7 @@ export function forecastNext(series: readonly Point[], step: number): Forecast |
   if (series.length >= HOLT_MIN_POINTS) {
     const h = holt(ys);
     const value = h.forecast(1);
-    const half = tCritical(0.95, series.length - 1) * h.rmse;
+    const half = tCritical95(series.length - 1) * h.rmse;
     return {
       method: `Holt's double exponential smoothing (alpha=${h.alpha}, beta=${h.beta}, fitted by least one-step-ahead error; 95 % interval from its one-step errors)`,
       at,

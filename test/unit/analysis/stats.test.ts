@@ -6,6 +6,7 @@ import {
   linearRegression,
   quantile,
   stddev,
+  tCritical95,
   zScores,
 } from '../../../src/analysis/stats.js';
 import {
@@ -78,6 +79,16 @@ describe('forecast', () => {
     // Thin data: no forecast from 3 steps, no trend either.
     expect(forecastNext(many.slice(0, 3), step)).toBeNull();
     expect(fitTrend(many.slice(0, 3))).toBeNull();
+  });
+
+  it("Student's t 95 % critical values: the table, then the expansion (R's qt(0.975, df))", () => {
+    expect(tCritical95(1)).toBeCloseTo(12.706204736174707, 12);
+    expect(tCritical95(3)).toBeCloseTo(3.182446305284263, 12);
+    expect(tCritical95(30)).toBeCloseTo(2.042272456301236, 12);
+    expect(tCritical95(31)).toBeCloseTo(2.039513446396408, 6);
+    expect(tCritical95(40)).toBeCloseTo(2.021075390306273, 6);
+    expect(tCritical95(100)).toBeCloseTo(1.983971518523552, 6);
+    expect(tCritical95(0)).toBeNaN();
   });
 
   it("a forecast's interval is Student's t prediction interval of the fitted line", () => {
