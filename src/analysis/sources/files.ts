@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { METRICS, type MetricDefinition } from '../../catalogue/index.js';
 import { rotatedFiles } from '../../exporters/rotating-file.js';
-import { SPAN_INVOKE_WORKFLOW } from '../../semconv.js';
+import { SPAN_INVOKE_AGENT, SPAN_INVOKE_WORKFLOW } from '../../semconv.js';
 import { BackendError, UsageError } from '../errors.js';
 import { cumulativeBuckets } from '../stats.js';
 import { stepTimes } from '../time.js';
@@ -439,7 +439,7 @@ export class FilesSource implements TelemetrySource {
   private async loadAll(): Promise<Loaded> {
     const series = new Map<string, StoredSeries>();
     const events: TelemetryEvent[] = [];
-    const turns: TurnSpan[] = [];
+    const runs: GraphRunSpan[] = [];
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     let unusableLines = 0;
@@ -458,7 +458,7 @@ export class FilesSource implements TelemetrySource {
     const readers: Array<[string, string, (req: Record<string, unknown>) => void]> = [
       [TELEMETRY_FILES.metrics, 'resourceMetrics', (r) => readMetricsRequest(r, series, seen)],
       [TELEMETRY_FILES.logs, 'resourceLogs', (r) => readLogsRequest(r, events, seen)],
-      [TELEMETRY_FILES.traces, 'resourceSpans', (r) => readTracesRequest(r, turns)],
+      [TELEMETRY_FILES.traces, 'resourceSpans', (r) => readTracesRequest(r, runs)],
     ];
     try {
       for (const [file, key, read] of readers) {
@@ -523,7 +523,7 @@ export class FilesSource implements TelemetrySource {
         for (const iv of intervalsOf(s, exports.get(s.group))) seen(iv.from);
     }
     events.sort((a, b) => a.time - b.time);
-    turns.sort((a, b) => a.time - b.time);
+    const turns = topLevelRuns(runs).sort((a, b) => a.time - b.time);
     return {
       series,
       events,
@@ -637,22 +637,42 @@ function readLogsRequest(
 /** OTLP's Status.code: 2 is ERROR. */
 const STATUS_CODE_ERROR = 2;
 
-function readTracesRequest(req: Record<string, unknown>, turns: TurnSpan[]): void {
+/** A graph run's span while loading: kept as a turn unless nested in another graph run. */
+interface GraphRunSpan extends TurnSpan {
+  readonly spanId: string;
+  readonly parentSpanId: string;
+}
+
+/** `invoke_workflow {graph}` and `invoke_agent {agent}`: the runs chat_response_time times. */
+const isGraphRun = (name: string) =>
+  [SPAN_INVOKE_WORKFLOW, SPAN_INVOKE_AGENT].some((n) => name === n || name.startsWith(`${n} `));
+
+function readTracesRequest(req: Record<string, unknown>, runs: GraphRunSpan[]): void {
   for (const rs of asArray(req.resourceSpans)) {
     for (const ss of asArray(asObject(rs).scopeSpans)) {
       for (const span of asArray(asObject(ss).spans).map(asObject)) {
         const name = typeof span.name === 'string' ? span.name : '';
-        if (name !== SPAN_INVOKE_WORKFLOW && !name.startsWith(`${SPAN_INVOKE_WORKFLOW} `)) continue;
+        if (!isGraphRun(name)) continue;
         const start = nanosToMillis(span.startTimeUnixNano);
         const end = nanosToMillis(span.endTimeUnixNano);
         if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) continue;
         const code = asObject(span.status).code;
-        turns.push({
+        runs.push({
           time: end,
           durationMs: end - start,
           error: code === STATUS_CODE_ERROR || code === 'STATUS_CODE_ERROR',
+          spanId: typeof span.spanId === 'string' ? span.spanId : '',
+          parentSpanId: typeof span.parentSpanId === 'string' ? span.parentSpanId : '',
         });
       }
     }
   }
+}
+
+/** Top-level graph runs: a run inside another run (a subgraph, an agent in a node) is not a turn. */
+function topLevelRuns(runs: readonly GraphRunSpan[]): TurnSpan[] {
+  const ids = new Set(runs.map((r) => r.spanId).filter((id) => id !== ''));
+  return runs
+    .filter((r) => r.parentSpanId === '' || !ids.has(r.parentSpanId))
+    .map(({ time, durationMs, error }) => ({ time, durationMs, error }));
 }
