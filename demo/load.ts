@@ -1,6 +1,6 @@
 /** Load generator for the LoreChat HTTP API (see load/args.ts for the options). */
 import { LOAD_USAGE, parseLoadArgs } from './load/args.js';
-import { formatProgress, formatSummary } from './load/report.js';
+import { formatProgress, formatSummary, loadVerdict } from './load/report.js';
 import { LoadOptionsError, runLoad } from './load/run-load.js';
 
 async function main(): Promise<number> {
@@ -37,6 +37,11 @@ async function main(): Promise<number> {
   if (tty) process.stderr.write('\r\x1b[2K');
   if (cli.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(`${formatSummary(summary)}\n`);
+  const verdict = loadVerdict(summary, cli.maxErrorShare);
+  if (!verdict.ok) {
+    process.stderr.write(`load: FAILED: ${verdict.message}\n`);
+    return 1;
+  }
   return 0;
 }
 

@@ -312,3 +312,49 @@ export function loadConfig(
   };
   return Object.freeze(config);
 }
+
+// --- Raw-event retention of the embedded files -------------------------------------------------
+// (analysis work, issue 16; read by exporters/otlp-json-file.ts, documented in docs/retention.md)
+
+/** Retention of the embedded default's rotated `.jsonl` files: the plan's 30 days / 10 GB. */
+export interface FileRetentionConfig {
+  /** Gzip-compress rotated files (`LORECHAT_OTEL_FILE_COMPRESS`). @default true */
+  readonly compress: boolean;
+  /**
+   * Cap on the live plus rotated files of one signal, in bytes
+   * (`LORECHAT_OTEL_FILE_MAX_TOTAL_BYTES`); oldest rotated files go first.
+   * @default 536870912 (512 MiB)
+   */
+  readonly maxTotalBytes: number;
+  /** Rotated files older than this many days are deleted (`LORECHAT_OTEL_FILE_MAX_AGE_DAYS`). @default 30 */
+  readonly maxAgeDays: number;
+}
+
+export const FILE_RETENTION_ENV_VARS = {
+  LORECHAT_OTEL_FILE_COMPRESS: 'gzip rotated .jsonl files',
+  LORECHAT_OTEL_FILE_MAX_TOTAL_BYTES: 'cap on live + rotated bytes per signal',
+  LORECHAT_OTEL_FILE_MAX_AGE_DAYS: 'delete rotated files older than this',
+} as const;
+
+export const FILE_RETENTION_DEFAULTS: FileRetentionConfig = {
+  compress: true,
+  maxTotalBytes: 512 * 1024 * 1024,
+  maxAgeDays: 30,
+};
+
+/** Reads the retention variables; bad values warn and fall back to the defaults. */
+export function loadFileRetention(env: Env = process.env): FileRetentionConfig {
+  return Object.freeze({
+    compress:
+      readEnv(env, 'LORECHAT_OTEL_FILE_COMPRESS', parseBoolean) ?? FILE_RETENTION_DEFAULTS.compress,
+    maxTotalBytes:
+      readEnv(
+        env,
+        'LORECHAT_OTEL_FILE_MAX_TOTAL_BYTES',
+        parseInteger(1024, Number.MAX_SAFE_INTEGER),
+      ) ?? FILE_RETENTION_DEFAULTS.maxTotalBytes,
+    maxAgeDays:
+      readEnv(env, 'LORECHAT_OTEL_FILE_MAX_AGE_DAYS', parseInteger(1, 3650)) ??
+      FILE_RETENTION_DEFAULTS.maxAgeDays,
+  });
+}

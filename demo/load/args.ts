@@ -10,6 +10,10 @@ export const LOAD_USAGE = `Usage: npm run load -- [options]
   --slow-share <0..1>    share of requests made slow (default 0)
   --slow-ms <ms>         injected latency per LLM call of a slow request (default 3000)
   --fail-share <0..1>    share of requests made to fail (default 0)
+  --max-error-share <0..1>
+                         exit 1 when more than this share of completed requests failed, or
+                         when none completed (default: the --fail-share, i.e. only the
+                         injected failures are acceptable)
   --threads <n>          distinct conversations to spread requests over (default 50)
   --timeout <time>       per-request timeout (default 120s)
   --stream               use POST /chat/stream instead of POST /chat
@@ -18,10 +22,15 @@ export const LOAD_USAGE = `Usage: npm run load -- [options]
   -h, --help             this text
 
 The run stops at --requests or --duration, whichever comes first; requests already in
-flight are awaited. Slow and failing requests use the offline model's per-request control.`;
+flight are awaited. Slow and failing requests use the offline model's per-request control.
+
+Exit codes: 0 the failures stayed within the accepted share, 1 they did not (or nothing
+completed), 2 bad options.`;
 
 export interface LoadCli {
   options: LoadOptions;
+  /** Largest share of failed requests the run accepts (`--max-error-share`, default --fail-share). */
+  maxErrorShare: number;
   json: boolean;
   help: boolean;
 }
@@ -67,6 +76,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadCli {
         'slow-share': { type: 'string' },
         'slow-ms': { type: 'string' },
         'fail-share': { type: 'string' },
+        'max-error-share': { type: 'string' },
         threads: { type: 'string' },
         timeout: { type: 'string' },
         stream: { type: 'boolean', default: false },
@@ -102,5 +112,9 @@ export function parseLoadArgs(argv: readonly string[]): LoadCli {
   set('failShare', number(v['fail-share'], 'fail-share'));
   set('threads', number(v.threads, 'threads'));
   set('timeoutMs', v.timeout === undefined ? undefined : parseDuration(v.timeout, 'timeout'));
-  return { options, json: v.json, help: v.help };
+  const maxErrorShare = number(v['max-error-share'], 'max-error-share') ?? options.failShare ?? 0;
+  if (maxErrorShare < 0 || maxErrorShare > 1) {
+    throw new LoadOptionsError(`--max-error-share must be between 0 and 1, got ${maxErrorShare}`);
+  }
+  return { options, maxErrorShare, json: v.json, help: v.help };
 }

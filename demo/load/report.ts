@@ -32,3 +32,33 @@ export function formatSummary(s: LoadSummary): string {
   );
   return lines.join('\n');
 }
+
+export interface LoadVerdict {
+  readonly ok: boolean;
+  /** Share of completed requests that failed (NaN when none completed). */
+  readonly errorShare: number;
+  readonly message: string;
+}
+
+/**
+ * Whether a run passed: at least one request completed and the failed share is at most
+ * `maxErrorShare` (the injected --fail-share by default, so that only the failures the run
+ * asked for are accepted; rounding of the injected count is allowed for).
+ */
+export function loadVerdict(s: LoadSummary, maxErrorShare: number): LoadVerdict {
+  if (s.completed === 0) {
+    return { ok: false, errorShare: Number.NaN, message: `no request completed (${s.sent} sent)` };
+  }
+  const errorShare = s.errors / s.completed;
+  // The injected failures are exactly ceil/round of share x sent; never fail a run for them.
+  const allowed = Math.max(maxErrorShare * s.completed, s.injected.fail);
+  const ok = s.errors <= allowed + 1e-9;
+  const share = `${(errorShare * 100).toFixed(1)} %`;
+  return {
+    ok,
+    errorShare,
+    message: ok
+      ? `${s.errors} of ${s.completed} requests failed (${share}), within the accepted ${(maxErrorShare * 100).toFixed(1)} %`
+      : `${s.errors} of ${s.completed} requests failed (${share}), more than the accepted ${(maxErrorShare * 100).toFixed(1)} %`,
+  };
+}

@@ -22,8 +22,15 @@ import {
   STATUS_ERROR,
 } from '../semconv.js';
 import { NoDataError } from './errors.js';
+import { type Evidence, evidence, plural, quantileWithheld } from './evidence.js';
 import { ERROR_TYPE_LABEL, mergeHistograms, operationsAndErrors } from './indicators.js';
-import type { Progress, TelemetryEvent, TelemetrySource, TimeWindow } from './sources/types.js';
+import type {
+  InputReport,
+  Progress,
+  TelemetryEvent,
+  TelemetrySource,
+  TimeWindow,
+} from './sources/types.js';
 import { type Bucket, histogramQuantile, mean, quantile } from './stats.js';
 
 export interface ComponentErrors {
@@ -63,13 +70,24 @@ export interface AnalyzeResult {
   readonly basis: 'metrics' | 'events';
   readonly totalRequests: number;
   readonly failedRequests: number;
+  /** Where response times come from: exact span durations, the histogram, or the events. */
+  readonly responseTimeBasis: 'spans' | 'histogram' | 'events' | null;
   readonly avgResponseTimeSeconds: number | null;
+  /** Null when withheld (fewer than 20 turns; see evidence.p95ResponseTime). */
   readonly p95ResponseTimeSeconds: number | null;
+  /** Observed extremes (spans, or the histogram points' min/max), when known. */
+  readonly minResponseTimeSeconds: number | null;
+  readonly maxResponseTimeSeconds: number | null;
   readonly errorRate: number | null;
   readonly errorsByComponent: readonly ComponentErrors[];
   readonly errorsByType: readonly ErrorTypeCount[];
   readonly tokenUsage: readonly TokenUsage[];
-  readonly totalTokens: number;
+  /** Null when no source in the range counts tokens. */
+  readonly totalTokens: number | null;
+  /** What each figure rests on, and why one is withheld. */
+  readonly evidence: Readonly<Record<string, Evidence>>;
+  /** Files: what was read and which lines could not be used. */
+  readonly input: InputReport | null;
   /** Response-time histogram of the range (cumulative buckets, plan's bounds). */
   readonly responseTimeBuckets: readonly Bucket[];
   /** Null when no event source is available. */
@@ -148,6 +166,42 @@ export function errorsFromEvents(events: readonly TelemetryEvent[]): {
   return { byComponent, byType };
 }
 
+/** The part of `window` the source has data for (files know their extent). */
+export async function dataSpan(source: TelemetrySource, window: TimeWindow): Promise<number> {
+  const extent = await source.extent();
+  if (!extent) return window.end - window.start;
+  return Math.max(0, Math.min(window.end, extent.end) - Math.max(window.start, extent.start));
+}
+
+/** One line about unusable input lines, or undefined when every line was used. */
+export function inputNote(input: InputReport | undefined | null): string | undefined {
+  if (!input || input.unusableLines === 0) return undefined;
+  const where = input.problems
+    .slice(0, 3)
+    .map((p) => `${p.file}:${p.line} ${p.reason}`)
+    .join('; ');
+  return `${plural(input.unusableLines, 'line')} of the files could not be used and ${input.unusableLines === 1 ? 'is' : 'are'} left out of every figure (${where}${input.unusableLines > 3 ? '; ...' : ''})`;
+}
+
+function tokensFromEvents(events: readonly TelemetryEvent[]): TokenUsage[] {
+  const acc = new Map<string, number>();
+  for (const e of events) {
+    if (e.name !== EVENT_LLM_RESPONSE || !e.tokens) continue;
+    for (const [type, n] of [
+      ['input', e.tokens.input],
+      ['output', e.tokens.output],
+    ] as const) {
+      if (n === undefined) continue;
+      const key = JSON.stringify([e.tokens.model, type]);
+      acc.set(key, (acc.get(key) ?? 0) + n);
+    }
+  }
+  return [...acc.entries()].map(([key, tokens]) => {
+    const [model, type] = JSON.parse(key) as [string, string];
+    return { model, type, tokens };
+  });
+}
+
 export async function analyze(
   source: TelemetrySource,
   window: TimeWindow,
@@ -156,6 +210,10 @@ export async function analyze(
   const progress = options.progress ?? (() => {});
   const range = { start: window.end, end: window.end, step: window.end - window.start };
   const notes: string[] = [];
+  const input = (await source.inputReport?.()) ?? null;
+  const inputProblem = inputNote(input);
+  if (inputProblem) notes.push(inputProblem);
+  const span = await dataSpan(source, window);
   let events: TelemetryEvent[] | undefined;
   if (source.events) {
     progress(`reading events from ${source.events.description}`);
@@ -165,14 +223,19 @@ export async function analyze(
   }
 
   let basis: AnalyzeResult['basis'] = 'metrics';
+  let rtBasis: AnalyzeResult['responseTimeBasis'] = null;
   let totalRequests = 0;
   let failedRequests = 0;
   let avg: number | null = null;
   let p95: number | null = null;
+  let min: number | null = null;
+  let max: number | null = null;
+  let timed = 0;
   let buckets: Bucket[] = [];
   let byComponent: ComponentErrors[] = [];
   let byType: ErrorTypeCount[] = [];
   let tokenUsage: TokenUsage[] = [];
+  let tokensCounted = false;
 
   if (source.metrics) {
     const m = source.metrics;
@@ -199,8 +262,12 @@ export async function analyze(
         .reduce((acc, s) => acc + (s.points[0]?.count ?? 0), 0),
     );
     if (all && all.count > 0) {
+      rtBasis = 'histogram';
+      timed = totalRequests;
       avg = all.sum / all.count;
-      p95 = histogramQuantile(0.95, all.buckets);
+      p95 = histogramQuantile(0.95, all.buckets, all);
+      min = all.min ?? null;
+      max = all.max ?? null;
       buckets = [...all.buckets];
     }
     const value = (s: { points: ReadonlyArray<readonly [number, number]> }) =>
@@ -237,12 +304,15 @@ export async function analyze(
         tokens: Math.round(value(s)),
       }))
       .filter((t) => t.tokens > 0);
+    tokensCounted = tokens.length > 0;
   }
 
   if ((!source.metrics || totalRequests === 0) && events && events.length > 0) {
     basis = 'events';
     if (source.metrics)
-      notes.push('the metrics hold no chat turns in the range: figures come from the log events');
+      notes.push(
+        `the metrics hold no chat turns in the range${inputProblem ? ' (see the unusable lines)' : ''}: turns, errors, response times and tokens come from the log events`,
+      );
     const starts = events.filter((e) => e.name === EVENT_CHAT_START);
     const completes = events.filter((e) => e.name === EVENT_CHAT_COMPLETE);
     totalRequests = starts.length > 0 ? starts.length : completes.length;
@@ -252,12 +322,37 @@ export async function analyze(
       .filter((d): d is number => d !== undefined)
       .map((d) => d / 1000);
     if (durations.length > 0) {
+      rtBasis = 'events';
+      timed = durations.length;
       avg = mean(durations);
       p95 = quantile(durations, 0.95);
+      min = Math.min(...durations);
+      max = Math.max(...durations);
     }
     ({ byComponent, byType } = errorsFromEvents(events));
-    if (tokenUsage.length === 0)
-      notes.push('token usage comes from metrics only (llm_token_usage_total)');
+    const fromEvents = tokensFromEvents(events);
+    if (fromEvents.length > 0) {
+      tokenUsage = fromEvents;
+      tokensCounted = true;
+    }
+  }
+
+  // Span durations are exact; use them when they account for the same turns.
+  if (source.traces && totalRequests > 0) {
+    const turns = await source.traces.turns(window);
+    if (turns.length === totalRequests) {
+      const durations = turns.map((t) => t.durationMs / 1000);
+      rtBasis = 'spans';
+      timed = durations.length;
+      avg = mean(durations);
+      p95 = quantile(durations, 0.95);
+      min = Math.min(...durations);
+      max = Math.max(...durations);
+    } else if (turns.length > 0) {
+      notes.push(
+        `traces.jsonl holds ${plural(turns.length, 'turn span')} for ${plural(totalRequests, 'turn')}: response times come from the ${rtBasis ?? 'metrics'}, not the spans`,
+      );
+    }
   }
 
   if (totalRequests === 0 && (!events || events.length === 0)) {
@@ -266,9 +361,44 @@ export async function analyze(
     );
   }
 
+  const turnsOf = rtBasis === 'spans' ? 'turn spans' : 'turns';
+  const p95Withheld = quantileWithheld(0.95, timed, 'turns');
+  const ev: Record<string, Evidence> = {
+    requests: evidence(span, totalRequests, 'turns'),
+    errorRate: evidence(
+      span,
+      totalRequests,
+      'turns',
+      totalRequests === 0 ? 'no chat turns in range' : undefined,
+    ),
+    avgResponseTime: evidence(
+      span,
+      timed,
+      turnsOf,
+      timed === 0 ? 'no timed chat turns in range' : undefined,
+    ),
+    p95ResponseTime: evidence(
+      span,
+      timed,
+      turnsOf,
+      p95Withheld && max !== null
+        ? `${p95Withheld} (the slowest took ${Number(max.toFixed(3))} s)`
+        : p95Withheld,
+    ),
+    tokens: evidence(
+      span,
+      tokenUsage.length,
+      'model/type series',
+      tokensCounted
+        ? undefined
+        : 'no token counts in range (no llm_token_usage and no llm.response token fields)',
+    ),
+  };
+
   byComponent.sort((a, b) => a.component.localeCompare(b.component));
   byType.sort((a, b) => b.errors - a.errors || a.component.localeCompare(b.component));
   tokenUsage.sort((a, b) => a.model.localeCompare(b.model) || a.type.localeCompare(b.type));
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   return {
     from: new Date(window.start).toISOString(),
     to: new Date(window.end).toISOString(),
@@ -276,15 +406,20 @@ export async function analyze(
     basis,
     totalRequests,
     failedRequests,
-    avgResponseTimeSeconds: avg,
-    p95ResponseTimeSeconds: p95 !== null && Number.isFinite(p95) ? p95 : null,
+    responseTimeBasis: rtBasis,
+    avgResponseTimeSeconds: finite(avg),
+    p95ResponseTimeSeconds: p95Withheld ? null : finite(p95),
+    minResponseTimeSeconds: finite(min),
+    maxResponseTimeSeconds: finite(max),
     errorRate: totalRequests > 0 ? failedRequests / totalRequests : null,
     errorsByComponent: byComponent,
     errorsByType: byType,
     tokenUsage,
-    totalTokens: tokenUsage.reduce((acc, t) => acc + t.tokens, 0),
+    totalTokens: tokensCounted ? tokenUsage.reduce((acc, t) => acc + t.tokens, 0) : null,
     responseTimeBuckets: buckets,
     popularQueries: events ? popularQueries(events, options.top ?? 10) : null,
+    evidence: ev,
+    input,
     notes,
   };
 }

@@ -21,6 +21,7 @@ import {
   ATTR_ERROR_TYPE,
 } from '../semconv.js';
 import { UsageError } from './errors.js';
+import { MINIMUMS } from './evidence.js';
 import { promLabelName } from './sources/otlp-json.js';
 import type {
   HistogramSeries,
@@ -69,13 +70,29 @@ export function sumSeries(series: readonly Series[]): Point[] {
 
 /** Merges histogram series step-wise into one. */
 export function mergeHistograms(series: readonly HistogramSeries[]): HistogramStep[] {
-  const acc = new Map<number, { buckets: Map<number, number>; sum: number; count: number }>();
+  const acc = new Map<
+    number,
+    {
+      buckets: Map<number, number>;
+      sum: number;
+      count: number;
+      min?: number;
+      max?: number;
+      unbounded?: boolean;
+    }
+  >();
   for (const s of series) {
     for (const p of s.points) {
       const a = acc.get(p.t) ?? { buckets: new Map<number, number>(), sum: 0, count: 0 };
       acc.set(p.t, a);
       a.sum += p.sum;
       a.count += p.count;
+      // Observed bounds are only known when every merged series with data knows them.
+      if (p.count > 0) {
+        a.min = p.min === undefined || a.unbounded ? undefined : Math.min(a.min ?? p.min, p.min);
+        a.max = p.max === undefined || a.unbounded ? undefined : Math.max(a.max ?? p.max, p.max);
+        if (a.min === undefined || a.max === undefined) a.unbounded = true;
+      }
       for (const b of p.buckets) a.buckets.set(b.le, (a.buckets.get(b.le) ?? 0) + b.count);
     }
   }
@@ -85,6 +102,8 @@ export function mergeHistograms(series: readonly HistogramSeries[]): HistogramSt
       t,
       sum: a.sum,
       count: a.count,
+      ...(a.min !== undefined ? { min: a.min } : {}),
+      ...(a.max !== undefined ? { max: a.max } : {}),
       buckets: [...a.buckets.entries()]
         .sort((x, y) => x[0] - y[0])
         .map(([le, count]): Bucket => ({ le, count })),
@@ -128,14 +147,27 @@ export interface Indicator {
   readonly inputs: readonly MetricName[];
   /** Whether a rise is bad (for wording only). */
   readonly higherIsWorse: boolean;
+  /** A rate per minute: withheld when the data cover less than a minute. */
+  readonly perMinute?: boolean;
+  /** A quantile (0..1) of turns: withheld below the quantile's minimum of turns. */
+  readonly quantile?: number;
   evaluate(reader: MetricsReader, range: StepRange): Promise<Point[]>;
 }
 
+/** Steps with fewer turns than the quantile's minimum are left out (withheld). */
 const responseQuantile = (q: number) => async (reader: MetricsReader, range: StepRange) =>
   (await histogram(reader, METRIC_CHAT_RESPONSE_TIME, range))
-    .filter((p) => p.count > 0)
-    .map((p): Point => [p.t, histogramQuantile(q, p.buckets)])
+    .filter((p) => p.count > 0 && Math.round(p.count) >= MINIMUMS.quantileSamples(q))
+    .map((p): Point => [p.t, histogramQuantile(q, p.buckets, p)])
     .filter(([, v]) => Number.isFinite(v));
+
+/** Chat turns per step (the count of chat_response_time_seconds): the evidence of quantiles. */
+export async function turnsPerStep(reader: MetricsReader, range: StepRange): Promise<Point[]> {
+  return (await histogram(reader, METRIC_CHAT_RESPONSE_TIME, range)).map((p): Point => [
+    p.t,
+    p.count,
+  ]);
+}
 
 export const INDICATORS: readonly Indicator[] = [
   {
@@ -145,6 +177,7 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 's',
     inputs: [METRIC_CHAT_RESPONSE_TIME],
     higherIsWorse: true,
+    quantile: 0.95,
     evaluate: responseQuantile(0.95),
   },
   {
@@ -153,6 +186,7 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 's',
     inputs: [METRIC_CHAT_RESPONSE_TIME],
     higherIsWorse: true,
+    quantile: 0.5,
     evaluate: responseQuantile(0.5),
   },
   {
@@ -173,6 +207,7 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 'req/min',
     inputs: [METRIC_CHAT_RESPONSE_TIME],
     higherIsWorse: false,
+    perMinute: true,
     async evaluate(reader, range) {
       return (await histogram(reader, METRIC_CHAT_RESPONSE_TIME, range)).map((p): Point => [
         p.t,
@@ -250,6 +285,7 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 'tokens/min',
     inputs: [METRIC_LLM_TOKEN_USAGE],
     higherIsWorse: true,
+    perMinute: true,
     async evaluate(reader, range) {
       const series = await reader.counterIncrease(
         { metric: def(METRIC_LLM_TOKEN_USAGE), by: [] },

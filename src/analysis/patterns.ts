@@ -20,6 +20,7 @@ import {
   mergeHistograms,
   operationsAndErrors,
 } from './indicators.js';
+import { type Evidence, MINIMUMS, evidence, plural } from './evidence.js';
 import type { Progress, TelemetrySource, TimeWindow } from './sources/types.js';
 import { mean, stddev, zScores } from './stats.js';
 import { formatDuration } from './time.js';
@@ -74,6 +75,8 @@ export interface Pattern {
   readonly score: number;
   readonly scoreName: 'confidence' | 'error_rate' | 'z_score';
   readonly details: Readonly<Record<string, string | number>>;
+  /** The data the pattern rests on. */
+  readonly evidence?: Evidence;
 }
 
 export interface UsageProfile {
@@ -98,6 +101,7 @@ export interface AnomalySeries {
     readonly value: number;
     readonly z: number;
   }>;
+  readonly evidence?: Evidence;
 }
 
 export interface PatternsResult {
@@ -175,6 +179,7 @@ export function detectUsagePatterns(
           description: `peak hour ${String(h).padStart(2, '0')}:00-${String(h + 1).padStart(2, '0')}:00 UTC`,
           score: c,
           scoreName: 'confidence',
+          evidence: evidence(active.length * DAY, active.length, 'active days'),
           details: {
             hour: h,
             peakDays: hourPeaks[h] ?? 0,
@@ -196,6 +201,7 @@ export function detectUsagePatterns(
           description: `peak weekday ${WEEKDAYS[d]} (UTC)`,
           score: c,
           scoreName: 'confidence',
+          evidence: evidence(weeks.size * 7 * DAY, weeks.size, 'active weeks'),
           details: {
             weekday: WEEKDAYS[d] ?? '',
             peakWeeks: weekdayPeaks[d] ?? 0,
@@ -211,14 +217,28 @@ export function detectUsagePatterns(
   return { patterns, profile, notes };
 }
 
-/** Components and error types above the threshold. */
+/**
+ * Components and error types above the threshold. A component with fewer than
+ * `minOperations` operations (20 by default, so that 5 % is at least one operation) is not
+ * judged: `withheld` lists it with the reason.
+ */
 export function detectErrorPatterns(
   errors: { byComponent: readonly ComponentErrors[]; byType: readonly ErrorTypeCount[] },
   threshold: number,
   window: string,
+  options: { minOperations?: number; spanMs?: number; withheld?: string[] } = {},
 ): Pattern[] {
+  const minOps = options.minOperations ?? MINIMUMS.errorPatternOperations;
   const out: Pattern[] = [];
+  const opsOf = new Map(errors.byComponent.map((c) => [c.component, c.operations]));
+  const thin = (component: string) => (opsOf.get(component) ?? 0) < minOps;
   for (const c of errors.byComponent) {
+    if (c.operations > 0 && thin(c.component)) {
+      options.withheld?.push(
+        `error patterns of component ${c.component} withheld: it needs at least ${plural(minOps, 'operation')}; ${plural(c.operations, 'operation')} in ${window}`,
+      );
+      continue;
+    }
     if (c.operations > 0 && c.rate > threshold) {
       out.push({
         type: 'error',
@@ -226,10 +246,12 @@ export function detectErrorPatterns(
         score: c.rate,
         scoreName: 'error_rate',
         details: { component: c.component, errors: c.errors, operations: c.operations, threshold },
+        evidence: evidence(options.spanMs ?? 0, c.operations, 'operations'),
       });
     }
   }
   for (const t of errors.byType) {
+    if (thin(t.component)) continue;
     if (t.rate > threshold) {
       out.push({
         type: 'error',
@@ -237,6 +259,7 @@ export function detectErrorPatterns(
         score: t.rate,
         scoreName: 'error_rate',
         details: { component: t.component, errorType: t.errorType, errors: t.errors, threshold },
+        evidence: evidence(options.spanMs ?? 0, opsOf.get(t.component) ?? 0, 'operations'),
       });
     }
   }
@@ -334,8 +357,15 @@ export async function patterns(
     const events = await source.events.events({ start: end - o.errorWindow, end });
     errors = errorsFromEvents(events);
   }
-  if (errors)
-    found.push(...detectErrorPatterns(errors, o.errorThreshold, formatDuration(o.errorWindow)));
+  if (errors) {
+    const errorStart = Math.max(end - o.errorWindow, options.extent?.start ?? -Infinity);
+    found.push(
+      ...detectErrorPatterns(errors, o.errorThreshold, formatDuration(o.errorWindow), {
+        spanMs: end - errorStart,
+        withheld: notes,
+      }),
+    );
+  }
 
   if (source.metrics) {
     const start = Math.max(
@@ -343,7 +373,7 @@ export async function patterns(
       options.extent?.start ?? Number.NEGATIVE_INFINITY,
     );
     const span = end - start;
-    const floor = (await source.metrics.resolution?.()) ?? 1000;
+    const floor = (await source.metrics.resolution?.({ start, end })) ?? 1000;
     const step =
       o.performanceStep ??
       Math.max(floor, Math.min(5 * 60_000, Math.round(span / 48 / 1000) * 1000));
@@ -358,11 +388,21 @@ export async function patterns(
       });
       if (series.length < o.minAnomalyPoints) {
         notes.push(
-          `${id}: ${series.length} steps with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`,
+          `${id}: ${plural(series.length, 'step')} with data in ${formatDuration(span)}; anomalies need ${o.minAnomalyPoints}`,
         );
         if (series.length === 0) continue;
       }
-      const a = detectAnomalies(id, series, o.deviationThreshold, step);
+      const a = {
+        ...detectAnomalies(id, series, o.deviationThreshold, step),
+        evidence: evidence(
+          span,
+          series.length,
+          'steps with data',
+          series.length < o.minAnomalyPoints
+            ? `anomalies need at least ${plural(o.minAnomalyPoints, 'step')} with data; ${series.length} in range`
+            : undefined,
+        ),
+      };
       performance.push(a);
       if (series.length >= o.minAnomalyPoints) {
         for (const x of a.anomalies) {
@@ -371,6 +411,7 @@ export async function patterns(
             description: `${id} ${x.z > 0 ? 'spike' : 'drop'} at ${x.at}: ${x.value.toFixed(3)} vs mean ${a.mean.toFixed(3)} (z = ${x.z.toFixed(2)})`,
             score: Math.abs(x.z),
             scoreName: 'z_score',
+            evidence: a.evidence,
             details: {
               metric: id,
               at: x.at,

@@ -6,17 +6,27 @@
  */
 import { metricDefinition } from '../catalogue/index.js';
 import {
+  METRIC_ATTR_COMPONENT,
   METRIC_ATTR_NODE_NAME,
   METRIC_ATTR_OPERATION,
   METRIC_ATTR_STATUS,
   METRIC_GRAPH_NODE_DURATION,
+  METRIC_LORECHAT_OPERATIONS,
   METRIC_VECTOR_STORE_OPERATIONS,
   STATUS_ERROR,
 } from '../semconv.js';
 import { NoDataError } from './errors.js';
-import { type Point, indicator } from './indicators.js';
-import type { MetricsReader, Progress, TimeWindow } from './sources/types.js';
-import { histogramQuantile, linearRegression } from './stats.js';
+import {
+  type Evidence,
+  MINIMUMS,
+  evidence,
+  perMinuteWithheld,
+  plural,
+  quantileWithheld,
+} from './evidence.js';
+import { type Point, indicator, turnsPerStep } from './indicators.js';
+import type { MetricsReader, Progress, TimeWindow, TracesReader } from './sources/types.js';
+import { histogramQuantile, linearRegression, quantile } from './stats.js';
 import { formatDuration } from './time.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -32,6 +42,8 @@ export interface Recommendation {
   readonly value: number;
   readonly threshold: number;
   readonly unit: string;
+  /** The data the finding rests on. */
+  readonly evidence: Evidence;
 }
 
 export interface Thresholds {
@@ -66,12 +78,14 @@ export interface RecommendResult {
   readonly to: string;
   readonly source: string;
   readonly measurements: Readonly<Record<string, number | null>>;
+  /** What each measurement rests on; a withheld one (null) says why. */
+  readonly evidence: Readonly<Record<string, Evidence>>;
   readonly recommendations: readonly Recommendation[];
 }
 
 /** Relative growth of a series between its fitted first and last value (least squares). */
 export function growthRate(series: readonly Point[]): number | null {
-  if (series.length < 3) return null;
+  if (series.length < MINIMUMS.growthSteps) return null;
   const t0 = series[0]?.[0] ?? 0;
   const xs = series.map(([t]) => t - t0);
   const fit = linearRegression(
@@ -90,13 +104,30 @@ const mb = (v: number) => `${(v / 1e6).toFixed(1)} MB`;
 export async function recommend(
   reader: MetricsReader,
   window: TimeWindow,
-  options: { source: string; thresholds?: Partial<Thresholds>; progress?: Progress },
+  options: {
+    source: string;
+    thresholds?: Partial<Thresholds>;
+    progress?: Progress;
+    /** Where the data are (files know it); bounds the evidence's time span. */
+    extent?: TimeWindow;
+    /** Exact turn durations (files with traces): the p95 rule uses them when they match. */
+    traces?: TracesReader;
+  },
 ): Promise<RecommendResult> {
   const th = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const progress = options.progress ?? (() => {});
   const span = window.end - window.start;
+  const dataSpan = options.extent
+    ? Math.max(
+        0,
+        Math.min(window.end, options.extent.end) - Math.max(window.start, options.extent.start),
+      )
+    : span;
   const whole = { start: window.end, end: window.end, step: span };
-  const step = Math.max((await reader.resolution?.()) ?? 1000, Math.round(span / 48 / 1000) * 1000);
+  const step = Math.max(
+    (await reader.resolution?.(window)) ?? 1000,
+    Math.round(span / 48 / 1000) * 1000,
+  );
   const series = {
     start: window.end - Math.floor(span / step) * step + step,
     end: window.end,
@@ -106,25 +137,45 @@ export async function recommend(
     progress(`measuring ${id}`);
     return (await indicator(id).evaluate(reader, whole))[0]?.[1] ?? null;
   };
-  // Below a minute the tokens count against one minute: a per-minute rate of a shorter range
-  // would extrapolate a burst (the scripted demo's turns take a fraction of a second).
-  const perMinute = (rate: number | null) =>
-    rate === null ? null : (rate * span) / Math.max(span, 60_000);
-  const [vectorAvg, tokenRate, p95, errorRate, llmErrorRate] = [
+  const turns = Math.round((await turnsPerStep(reader, whole))[0]?.[1] ?? 0);
+  // A rate per minute of less than a minute of data is a burst, not a rate: withheld, so that
+  // a sub-second demo never "uses 5352 tokens per minute".
+  const tokenWithheld = perMinuteWithheld(dataSpan);
+  const [vectorAvg, tokenRateRaw, histogramP95, errorRate, llmErrorRate] = [
     await one('vector_search_avg'),
-    perMinute(await one('token_rate')),
+    tokenWithheld ? null : await one('token_rate'),
     await one('response_time_p95'),
     await one('error_rate'),
     await one('llm_error_rate'),
   ];
+  // The same p95 as `analyze`: exact from the turn spans when they account for the turns.
+  const spans = options.traces ? await options.traces.turns(window) : [];
+  const p95 =
+    histogramP95 !== null && spans.length === turns
+      ? quantile(
+          spans.map((t) => t.durationMs / 1000),
+          0.95,
+        )
+      : histogramP95;
+  const tokenRate = tokenRateRaw;
   progress('measuring memory growth');
   let memorySeries = await indicator('memory_max').evaluate(reader, series);
   let memoryBasis = 'memory_max';
-  if (memorySeries.length < 3) {
+  if (memorySeries.length < MINIMUMS.growthSteps) {
     memorySeries = await indicator('memory_avg').evaluate(reader, series);
     memoryBasis = 'memory_avg';
   }
-  const memoryGrowth = growthRate(memorySeries);
+  const memorySpan =
+    memorySeries.length > 0
+      ? (memorySeries.at(-1)?.[0] ?? 0) - (memorySeries[0]?.[0] ?? 0) + step
+      : 0;
+  const growthWithheld =
+    memorySeries.length < MINIMUMS.growthSteps
+      ? `memory growth needs at least ${plural(MINIMUMS.growthSteps, 'step')} with data; ${memorySeries.length} in range`
+      : memorySpan < MINIMUMS.growthSpanMs
+        ? `memory growth needs steps spanning at least ${formatDuration(MINIMUMS.growthSpanMs)}; they span ${formatDuration(memorySpan)}`
+        : undefined;
+  const memoryGrowth = growthWithheld ? null : growthRate(memorySeries);
   const memoryMax =
     memorySeries.length > 0 && memoryBasis === 'memory_max'
       ? Math.max(...memorySeries.map(([, v]) => v))
@@ -161,6 +212,70 @@ export async function recommend(
     llm_error_rate: llmErrorRate,
     vector_search_error_rate: vectorErrorRate,
   };
+  const searches = Math.round(vectorTotal);
+  const llmCalls = Math.round(
+    (
+      await reader.counterIncrease(
+        {
+          metric: metricDefinition(METRIC_LORECHAT_OPERATIONS),
+          by: [],
+          where: { [METRIC_ATTR_COMPONENT]: 'llm' },
+        },
+        whole,
+      )
+    ).reduce((a, x) => a + (x.points[0]?.[1] ?? 0), 0),
+  );
+  const ev = {
+    vector_search_avg_seconds: evidence(
+      dataSpan,
+      searches,
+      'searches',
+      vectorAvg === null ? 'no similarity searches in range' : undefined,
+    ),
+    memory_growth_rate: evidence(
+      memorySpan,
+      memorySeries.length,
+      `steps of ${memoryBasis}`,
+      growthWithheld,
+    ),
+    memory_max_bytes: evidence(
+      dataSpan,
+      memorySeries.length,
+      `steps of ${memoryBasis}`,
+      memoryMax === null ? 'no session memory in range' : undefined,
+    ),
+    tokens_per_minute: evidence(
+      dataSpan,
+      turns,
+      'turns',
+      tokenWithheld ?? (tokenRate === null ? 'no token counts in range' : undefined),
+    ),
+    response_time_p95_seconds: evidence(
+      dataSpan,
+      turns,
+      'turns',
+      quantileWithheld(0.95, turns, 'turns') ??
+        (p95 === null ? 'no chat turns in range' : undefined),
+    ),
+    error_rate: evidence(
+      dataSpan,
+      turns,
+      'turns',
+      errorRate === null ? 'no chat turns in range' : undefined,
+    ),
+    llm_error_rate: evidence(
+      dataSpan,
+      llmCalls,
+      'LLM calls',
+      llmErrorRate === null ? 'no LLM calls in range' : undefined,
+    ),
+    vector_search_error_rate: evidence(
+      dataSpan,
+      searches,
+      'searches',
+      vectorErrorRate === null ? 'no similarity searches in range' : undefined,
+    ),
+  } satisfies Record<string, Evidence>;
   if (Object.values(measurements).every((v) => v === null) && nodes.length === 0) {
     throw new NoDataError(
       `no metrics between ${new Date(window.start).toISOString()} and ${new Date(window.end).toISOString()} in ${options.source}`,
@@ -168,7 +283,7 @@ export async function recommend(
   }
 
   const recs: Recommendation[] = [];
-  const w = formatDuration(span);
+  const w = formatDuration(dataSpan);
   if (vectorAvg !== null && vectorAvg > th.vectorSearchAvgSeconds) {
     recs.push({
       id: 'vector-search-slow',
@@ -180,6 +295,7 @@ export async function recommend(
       value: vectorAvg,
       threshold: th.vectorSearchAvgSeconds,
       unit: 's',
+      evidence: ev.vector_search_avg_seconds,
     });
   }
   if (memoryGrowth !== null && memoryGrowth > th.memoryGrowthRate) {
@@ -193,6 +309,7 @@ export async function recommend(
       value: memoryGrowth,
       threshold: th.memoryGrowthRate,
       unit: 'ratio',
+      evidence: ev.memory_growth_rate,
     });
   }
   if (tokenRate !== null && tokenRate > th.tokensPerMinute) {
@@ -206,6 +323,7 @@ export async function recommend(
       value: tokenRate,
       threshold: th.tokensPerMinute,
       unit: 'tokens/min',
+      evidence: ev.tokens_per_minute,
     });
   }
   if (p95 !== null && p95 > th.p95Seconds) {
@@ -219,6 +337,7 @@ export async function recommend(
       value: p95,
       threshold: th.p95Seconds,
       unit: 's',
+      evidence: ev.response_time_p95_seconds,
     });
   }
   if (errorRate !== null && errorRate > th.errorRateWarning) {
@@ -233,6 +352,7 @@ export async function recommend(
       value: errorRate,
       threshold: critical ? th.errorRateCritical : th.errorRateWarning,
       unit: 'ratio',
+      evidence: ev.error_rate,
     });
   }
   if (memoryMax !== null && memoryMax > th.memoryMaxBytes) {
@@ -246,6 +366,7 @@ export async function recommend(
       value: memoryMax,
       threshold: th.memoryMaxBytes,
       unit: 'bytes',
+      evidence: ev.memory_max_bytes,
     });
   }
   if (llmErrorRate !== null && llmErrorRate > th.llmErrorRate) {
@@ -259,6 +380,7 @@ export async function recommend(
       value: llmErrorRate,
       threshold: th.llmErrorRate,
       unit: 'ratio',
+      evidence: ev.llm_error_rate,
     });
   }
   if (vectorErrorRate !== null && vectorErrorRate > th.vectorErrorRate) {
@@ -272,13 +394,16 @@ export async function recommend(
       value: vectorErrorRate,
       threshold: th.vectorErrorRate,
       unit: 'ratio',
+      evidence: ev.vector_search_error_rate,
     });
   }
   const nodeTime = nodes.reduce((a, s) => a + (s.points[0]?.sum ?? 0), 0);
   for (const s of nodes) {
     const p = s.points[0];
     if (!p || p.count === 0) continue;
-    const q = histogramQuantile(0.95, p.buckets);
+    // A p95 of fewer than 20 runs is withheld like every other quantile.
+    if (quantileWithheld(0.95, Math.round(p.count), 'runs')) continue;
+    const q = histogramQuantile(0.95, p.buckets, p);
     if (Number.isFinite(q) && q > th.nodeP95Seconds) {
       const node = s.labels[METRIC_ATTR_NODE_NAME] ?? '';
       recs.push({
@@ -291,6 +416,11 @@ export async function recommend(
         value: q,
         threshold: th.nodeP95Seconds,
         unit: 's',
+        evidence: evidence(
+          dataSpan,
+          Math.round(p.count),
+          `runs of node ${s.labels[METRIC_ATTR_NODE_NAME] ?? ''}`,
+        ),
       });
     }
   }
@@ -301,6 +431,7 @@ export async function recommend(
     to: new Date(window.end).toISOString(),
     source: options.source,
     measurements,
+    evidence: ev,
     recommendations: recs,
   };
 }

@@ -5,11 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { type AnalyzeResult, analyze } from './analyze.js';
+import { type AnalyzeResult, analyze, inputNote } from './analyze.js';
 import { AnalysisError, NoDataError } from './errors.js';
+import { MINIMUMS, describeEvidence, perMinuteWithheld, plural } from './evidence.js';
 import { type Point, indicator } from './indicators.js';
 import { type PatternsResult, WEEKDAYS, patterns } from './patterns.js';
 import { type RecommendResult, recommend } from './recommend.js';
+import { EVENT_CHAT_COMPLETE } from '../semconv.js';
 import type { Progress, TelemetrySource, TimeWindow } from './sources/types.js';
 import { type TrendResult, trends } from './trends.js';
 
@@ -19,8 +21,18 @@ export interface ReportData {
   readonly to: string;
   readonly source: string;
   readonly summary: AnalyzeResult | null;
-  readonly memory: { readonly max: readonly Point[]; readonly avg: readonly Point[] };
+  /**
+   * Session memory over time: the gauge's largest session and the histogram's average per
+   * step, and each turn's session memory from the `chat.complete` events (exact times).
+   */
+  readonly memory: {
+    readonly max: readonly Point[];
+    readonly avg: readonly Point[];
+    readonly perTurn: readonly Point[];
+  };
   readonly tokenRate: readonly Point[];
+  /** Why the token-rate chart is not drawn, when it is not. */
+  readonly tokenRateWithheld?: string;
   readonly trends: readonly TrendResult[];
   readonly patterns: PatternsResult | null;
   readonly recommendations: RecommendResult | null;
@@ -56,8 +68,12 @@ export async function collectReport(
   const notes: string[] = [];
   const progress = options.progress;
   const span = window.end - window.start;
-  const resolution = (await source.metrics?.resolution?.()) ?? 1000;
-  const step = Math.max(resolution, Math.round(span / 60 / 1000) * 1000);
+  const extent = await source.extent();
+  const dataSpan = extent
+    ? Math.max(0, Math.min(window.end, extent.end) - Math.max(window.start, extent.start))
+    : span;
+  const resolution = (await source.metrics?.resolution?.(window)) ?? 1000;
+  const step = Math.min(span, Math.max(resolution, Math.round(span / 60 / 1000) * 1000));
   const stepRange = {
     start: window.end - Math.floor(span / step) * step + step,
     end: window.end,
@@ -66,23 +82,41 @@ export async function collectReport(
   const summary = await orNote(notes, 'summary', () => analyze(source, window, { progress }));
   const m = source.metrics;
   const trendResults: TrendResult[] = [];
-  let memory: ReportData['memory'] = { max: [], avg: [] };
+  const perTurn: Point[] = source.events
+    ? (await source.events.events(window, [EVENT_CHAT_COMPLETE]))
+        .filter((e) => e.context.memoryUsage !== undefined)
+        .map((e): Point => [e.time, e.context.memoryUsage as number])
+    : [];
+  let memory: ReportData['memory'] = { max: [], avg: [], perTurn };
   let tokenRate: readonly Point[] = [];
+  const tokenRateWithheld = perMinuteWithheld(dataSpan);
   let recs: RecommendResult | null = null;
   if (m) {
     memory = {
       max: await indicator('memory_max').evaluate(m, stepRange),
       avg: await indicator('memory_avg').evaluate(m, stepRange),
+      perTurn,
     };
-    tokenRate = await indicator('token_rate').evaluate(m, stepRange);
+    if (!tokenRateWithheld) tokenRate = await indicator('token_rate').evaluate(m, stepRange);
     for (const id of REPORT_TRENDS) {
       const t = await orNote(notes, `trend ${id}`, () =>
-        trends(m, indicator(id), { end: window.end, window: span, step, progress }),
+        trends(m, indicator(id), {
+          end: window.end,
+          window: span,
+          step,
+          progress,
+          ...(extent ? { extent } : {}),
+        }),
       );
       if (t) trendResults.push(t);
     }
     recs = await orNote(notes, 'recommendations', () =>
-      recommend(m, window, { source: source.describe(), progress }),
+      recommend(m, window, {
+        source: source.describe(),
+        progress,
+        ...(extent ? { extent } : {}),
+        ...(source.traces ? { traces: source.traces } : {}),
+      }),
     );
   } else {
     notes.push('no metrics source: charts over time, trends and recommendations need metrics');
@@ -94,6 +128,8 @@ export async function collectReport(
       progress,
     }),
   );
+  const input = inputNote(await source.inputReport?.());
+  if (input && !summary) notes.push(input);
   if (!summary && trendResults.length === 0) {
     throw new NoDataError(
       `no telemetry between ${new Date(window.start).toISOString()} and ${new Date(window.end).toISOString()} in ${source.describe()}`,
@@ -107,6 +143,7 @@ export async function collectReport(
     summary,
     memory,
     tokenRate,
+    ...(tokenRateWithheld ? { tokenRateWithheld } : {}),
     trends: trendResults,
     patterns: pat,
     recommendations: recs,
@@ -156,7 +193,21 @@ async function echartsScript(): Promise<string> {
 
 type ChartOption = Record<string, unknown>;
 
-const timeAxis = { type: 'time' };
+/** A time series is drawn from this many points: one point is a dot, not a line over time. */
+export const MIN_CHART_POINTS = 2;
+
+/** A time axis scaled to the data (echarts would otherwise pad a lone point to days). */
+function timeAxis(...series: ReadonlyArray<readonly Point[]>): Record<string, unknown> {
+  const ts = series.flatMap((s) => s.map(([t]) => t));
+  const lo = Math.min(...ts);
+  const hi = Math.max(...ts);
+  return {
+    type: 'time',
+    axisLabel: { hideOverlap: true },
+    ...(ts.length > 0 && hi > lo ? { min: lo, max: hi } : {}),
+  };
+}
+
 const line = (name: string, data: readonly Point[], extra: Record<string, unknown> = {}) => ({
   name,
   type: 'line',
@@ -182,40 +233,84 @@ function bucketLabels(buckets: AnalyzeResult['responseTimeBuckets']): {
   return { labels, counts };
 }
 
-/** The echarts options of every chart, keyed by element id (only charts with data). */
+/** Why each chart the report would draw is not drawn, keyed by chart id. */
+export function missingCharts(data: ReportData): Record<string, string> {
+  const why: Record<string, string> = {};
+  const s = data.summary;
+  const few = (n: number, what: string) =>
+    `needs at least ${plural(MIN_CHART_POINTS, what)}; ${n} in range`;
+  if (!s || s.responseTimeBuckets.length === 0)
+    why['chart-response-distribution'] = 'no response-time histogram in range';
+  const memoryPoints = Math.max(
+    data.memory.max.length,
+    data.memory.avg.length,
+    data.memory.perTurn.length,
+  );
+  if (memoryPoints < MIN_CHART_POINTS)
+    why['chart-memory'] = `memory over time ${few(memoryPoints, 'point')}`;
+  if (!s || s.errorsByComponent.length === 0) why['chart-errors'] = 'no operations in range';
+  else if (s.errorsByComponent.every((c) => c.errors === 0))
+    why['chart-errors'] = `no errors in ${plural(
+      s.errorsByComponent.reduce((a, c) => a + c.operations, 0),
+      'operation',
+    )}: nothing to draw`;
+  if (!s || s.tokenUsage.length === 0) why['chart-tokens'] = 'no token counts in range';
+  if (data.tokenRateWithheld) why['chart-token-rate'] = data.tokenRateWithheld;
+  else if (data.tokenRate.length < MIN_CHART_POINTS)
+    why['chart-token-rate'] = `token rate over time ${few(data.tokenRate.length, 'step')}`;
+  for (const t of data.trends) {
+    if (t.series.length < MINIMUMS.trendSteps)
+      why[`chart-trend-${t.metric}`] =
+        `${t.metric}: a trend needs at least ${plural(MINIMUMS.trendSteps, 'step')} with data; ${t.series.length} in range`;
+  }
+  const u = data.patterns?.usage;
+  if (!u || u.activeDays === 0) {
+    why['chart-usage-hours'] = 'no requests by hour in range';
+    why['chart-usage-weekdays'] = 'no requests by weekday in range';
+  }
+  for (const a of data.patterns?.performance ?? []) {
+    if (a.evidence?.withheld) why[`chart-anomaly-${a.metric}`] = a.evidence.withheld;
+  }
+  return why;
+}
+
+/** The echarts options of every chart, keyed by element id (only charts with enough data). */
 export function chartOptions(data: ReportData): Record<string, ChartOption> {
   const charts: Record<string, ChartOption> = {};
+  const skip = missingCharts(data);
   const s = data.summary;
-  if (s && s.responseTimeBuckets.length > 0) {
+  if (s && !skip['chart-response-distribution']) {
     const { labels, counts } = bucketLabels(s.responseTimeBuckets);
     charts['chart-response-distribution'] = {
       title: { text: 'Response time distribution' },
       tooltip: {},
       xAxis: { type: 'category', data: labels, name: 'response time' },
-      yAxis: { type: 'value', name: 'chat turns' },
+      yAxis: { type: 'value', name: 'chat turns', minInterval: 1 },
       series: [{ type: 'bar', name: 'chat turns', data: counts }],
     };
   }
-  if (data.memory.max.length > 0 || data.memory.avg.length > 0) {
+  if (!skip['chart-memory']) {
+    const all = [...data.memory.max, ...data.memory.avg, ...data.memory.perTurn];
+    // kB for the small sessions of a demo, MB for real ones: an axis of 0.0025-0.005 MB says little.
+    const [unit, size] = Math.max(...all.map(([, v]) => v)) < 1e6 ? ['kB', 1e3] : ['MB', 1e6];
+    const mb = (pts: readonly Point[]) => pts.map(([t, v]): Point => [t, v / size]);
+    const drawn = [
+      ['largest session (gauge)', data.memory.max],
+      ['average session (per step)', data.memory.avg],
+      ['session after each turn (events)', data.memory.perTurn],
+    ].filter(([, pts]) => (pts as readonly Point[]).length >= MIN_CHART_POINTS) as Array<
+      [string, readonly Point[]]
+    >;
     charts['chart-memory'] = {
-      title: { text: 'Session memory over time (MB)' },
+      title: { text: `Session memory over time (${unit})` },
       tooltip: { trigger: 'axis' },
       legend: { top: 28 },
-      xAxis: timeAxis,
-      yAxis: { type: 'value', name: 'MB' },
-      series: [
-        line(
-          'largest session',
-          data.memory.max.map(([t, v]): Point => [t, v / 1e6]),
-        ),
-        line(
-          'average session',
-          data.memory.avg.map(([t, v]): Point => [t, v / 1e6]),
-        ),
-      ],
+      xAxis: timeAxis(...drawn.map(([, pts]) => pts)),
+      yAxis: { type: 'value', name: unit, scale: true },
+      series: drawn.map(([name, pts]) => line(name, mb(pts))),
     };
   }
-  if (s && s.errorsByComponent.length > 0) {
+  if (s && !skip['chart-errors']) {
     charts['chart-errors'] = {
       title: { text: 'Error rate by component (%)' },
       tooltip: {},
@@ -231,7 +326,7 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       ],
     };
   }
-  if (s && s.tokenUsage.length > 0) {
+  if (s && !skip['chart-tokens']) {
     const models = [...new Set(s.tokenUsage.map((t) => t.model))];
     const types = [...new Set(s.tokenUsage.map((t) => t.type))];
     charts['chart-tokens'] = {
@@ -250,11 +345,11 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
       })),
     };
   }
-  if (data.tokenRate.length > 0) {
+  if (!skip['chart-token-rate']) {
     charts['chart-token-rate'] = {
       title: { text: 'Token rate (tokens per minute)' },
       tooltip: { trigger: 'axis' },
-      xAxis: timeAxis,
+      xAxis: timeAxis(data.tokenRate),
       yAxis: { type: 'value', name: 'tokens/min' },
       series: [
         line('tokens/min', data.tokenRate, {
@@ -264,11 +359,15 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
     };
   }
   for (const t of data.trends) {
+    if (skip[`chart-trend-${t.metric}`]) continue;
     const series: unknown[] = [line(t.metric, t.series)];
+    const drawnPoints: Point[][] = [[...t.series]];
     if (t.forecast && t.series.length > 0) {
       const last = t.series.at(-1) as Point;
+      const next: Point = [Date.parse(t.forecast.at), t.forecast.value];
+      drawnPoints.push([next]);
       series.push(
-        line('forecast', [last, [Date.parse(t.forecast.at), t.forecast.value]], {
+        line('forecast', [last, next], {
           lineStyle: { type: 'dashed' },
           showSymbol: true,
         }),
@@ -277,17 +376,19 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
     charts[`chart-trend-${t.metric}`] = {
       title: {
         text: `${t.metric} (${t.unit})`,
-        subtext: t.trend ? `trend: ${t.trend.direction}` : '',
+        subtext: t.trend
+          ? `trend: ${t.trend.direction}, ${plural(t.series.length, 'step')} of ${t.step}`
+          : '',
       },
       tooltip: { trigger: 'axis' },
       legend: { top: 28, right: 10 },
-      xAxis: timeAxis,
+      xAxis: timeAxis(...drawnPoints),
       yAxis: { type: 'value', scale: true },
       series,
     };
   }
   const u = data.patterns?.usage;
-  if (u && u.activeDays > 0) {
+  if (u && !skip['chart-usage-hours']) {
     charts['chart-usage-hours'] = {
       title: { text: 'Requests by hour of day (UTC, mean per active day)' },
       tooltip: {},
@@ -306,13 +407,14 @@ export function chartOptions(data: ReportData): Record<string, ChartOption> {
     };
   }
   for (const a of data.patterns?.performance ?? []) {
+    if (skip[`chart-anomaly-${a.metric}`]) continue;
     charts[`chart-anomaly-${a.metric}`] = {
       title: {
         text: `${a.metric}: beyond 2 sigma`,
-        subtext: `step ${a.step}, ${a.anomalies.length} anomalies`,
+        subtext: `${plural(a.series.length, 'step')} of ${a.step}, ${plural(a.anomalies.length, 'anomaly', 'anomalies')}`,
       },
       tooltip: { trigger: 'axis' },
-      xAxis: timeAxis,
+      xAxis: timeAxis(a.series),
       yAxis: { type: 'value', scale: true },
       series: [
         line(a.metric, a.series, {
@@ -346,31 +448,101 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 const chartDiv = (id: string, charts: Record<string, ChartOption>) =>
   charts[id] ? `<div class="chart" id="${id}"></div>` : '';
 
+/** The charts of a section, and one line per chart not drawn saying why. */
+function section(
+  ids: readonly string[],
+  charts: Record<string, ChartOption>,
+  missing: Record<string, string>,
+): string {
+  const drawn = ids.filter((id) => charts[id]);
+  const why = ids.filter((id) => !charts[id] && missing[id]).map((id) => missing[id] as string);
+  return (
+    (drawn.length > 0
+      ? `<div class="grid">\n${drawn.map((id) => chartDiv(id, charts)).join('\n')}\n</div>`
+      : '') +
+    (why.length > 0
+      ? `<ul class="thin">${why.map((w) => `<li>Not drawn: ${esc(w)}</li>`).join('')}</ul>`
+      : '')
+  );
+}
+
 /** Renders the report as one HTML document with echarts inlined. */
 export async function renderReport(data: ReportData): Promise<string> {
   const charts = chartOptions(data);
+  const missing = missingCharts(data);
   const s = data.summary;
+  const e = s?.evidence ?? {};
+  const shown = (text: string, key: string) => {
+    const ev = e[key];
+    return ev?.withheld ? `withheld: ${ev.withheld}` : text;
+  };
+  const rests = (key: string) => {
+    const ev = e[key];
+    return ev ? describeEvidence(ev) : '';
+  };
   const summaryRows: string[][] = s
     ? [
-        ['Total requests', num(s.totalRequests, 0)],
-        ['Failed requests', num(s.failedRequests, 0)],
-        ['Error rate', pct(s.errorRate)],
-        ['Average response time', `${num(s.avgResponseTimeSeconds)} s`],
-        ['p95 response time', `${num(s.p95ResponseTimeSeconds)} s`],
-        ['Total tokens', num(s.totalTokens, 0)],
-        ['Figures from', s.basis],
+        ['Total requests', num(s.totalRequests, 0), rests('requests')],
+        ['Failed requests', num(s.failedRequests, 0), rests('requests')],
+        ['Error rate', shown(pct(s.errorRate), 'errorRate'), rests('errorRate')],
+        [
+          'Average response time',
+          shown(`${num(s.avgResponseTimeSeconds)} s`, 'avgResponseTime'),
+          rests('avgResponseTime'),
+        ],
+        [
+          'p95 response time',
+          shown(`${num(s.p95ResponseTimeSeconds)} s`, 'p95ResponseTime'),
+          rests('p95ResponseTime'),
+        ],
+        ...(s.maxResponseTimeSeconds !== null
+          ? [
+              [
+                'Fastest / slowest turn',
+                `${num(s.minResponseTimeSeconds)} s / ${num(s.maxResponseTimeSeconds)} s`,
+                rests('avgResponseTime'),
+              ],
+            ]
+          : []),
+        ['Total tokens', shown(num(s.totalTokens, 0), 'tokens'), rests('tokens')],
+        [
+          'Figures from',
+          `${s.basis}${s.responseTimeBasis && s.responseTimeBasis !== s.basis ? ` (response times from ${s.responseTimeBasis})` : ''}`,
+          '',
+        ],
       ]
     : [];
-  const trendRows = data.trends.map((t) => [
+  const inUnit = (v: number | null, unit: string) =>
+    unit === 'ratio'
+      ? pct(v)
+      : unit === 'bytes'
+        ? v === null
+          ? 'n/a'
+          : `${num(v / 1e6, 3)} MB`
+        : `${num(v)} ${unit}`;
+  const cell = (text: string, withheld: string | undefined) =>
+    withheld ? `withheld: ${withheld}` : text;
+  // A trend row with nothing but withheld figures is explained in one line instead.
+  const shownTrends = data.trends.filter(
+    (t) => t.current !== null || t.windowValue !== null || t.trend || t.forecast,
+  );
+  const hiddenTrends = data.trends.filter((t) => !shownTrends.includes(t));
+  const trendRows = shownTrends.map((t) => [
     t.metric,
-    `${num(t.current)} ${t.unit}`,
-    t.changeVsPrevious === null ? 'n/a' : pct(t.changeVsPrevious),
-    t.trend
-      ? `${t.trend.direction} (${num(t.trend.slopePerHour, 4)} ${t.unit}/h, R² ${num(t.trend.r2, 2)})`
-      : 'n/a',
-    t.forecast
-      ? `${num(t.forecast.value)} ${t.unit} [${num(t.forecast.low)}, ${num(t.forecast.high)}]`
-      : 'n/a',
+    cell(inUnit(t.windowValue, t.unit), t.evidence.window?.withheld),
+    t.changeVsPrevious === null ? 'n/a (no previous window)' : pct(t.changeVsPrevious),
+    cell(
+      t.trend
+        ? `${t.trend.direction} (${num(t.trend.slopePerHour, 4)} ${t.unit}/h, R² ${num(t.trend.r2, 2)})`
+        : 'n/a',
+      t.evidence.trend?.withheld,
+    ),
+    cell(
+      t.forecast
+        ? `${inUnit(t.forecast.value, t.unit)} [${inUnit(t.forecast.low, t.unit)}, ${inUnit(t.forecast.high, t.unit)}]`
+        : 'n/a',
+      t.evidence.forecast?.withheld,
+    ),
     t.forecast?.method ?? '',
   ]);
   const recs = data.recommendations?.recommendations ?? [];
@@ -380,7 +552,7 @@ export async function renderReport(data: ReportData): Promise<string> {
       : `<ul class="recs">${recs
           .map(
             (r) =>
-              `<li class="${r.severity}"><strong>[${esc(r.severity)}] ${esc(r.title)}</strong><br>${esc(r.finding)}<br><em>${esc(r.action)}</em></li>`,
+              `<li class="${r.severity}"><strong>[${esc(r.severity)}] ${esc(r.title)}</strong><br>${esc(r.finding)} <span class="thin">(based on ${esc(describeEvidence(r.evidence))})</span><br><em>${esc(r.action)}</em></li>`,
           )
           .join('')}</ul>`;
   const pats = data.patterns?.patterns ?? [];
@@ -398,20 +570,18 @@ h1{font-size:1.6em;margin-bottom:0}h2{border-bottom:1px solid #d0d7de;padding-bo
 .chart{height:320px;border:1px solid #d0d7de;border-radius:6px;padding:8px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d7de;padding:4px 10px;text-align:left}th{background:#f6f8fa}
 .recs li{margin:8px 0;padding:8px;border-left:4px solid #999;list-style:none}.recs .critical{border-color:#cf222e}.recs .warning{border-color:#bf8700}.recs .info{border-color:#0969da}
-.empty,.ok{color:#57606a}.notes{color:#57606a;font-size:.9em}
+.empty,.ok,.thin{color:#57606a}.notes{color:#57606a;font-size:.9em}
 </style>
 </head>
 <body>
 <h1>LoreChat monitoring report</h1>
 <p class="meta">${esc(data.from)} to ${esc(data.to)} · source: ${esc(data.source)} · generated ${esc(data.generatedAt)}</p>
 <h2>Summary</h2>
-${table(['Measure', 'Value'], summaryRows)}
+${table(['Measure', 'Value', 'Based on'], summaryRows)}
 <h2>Recommendations</h2>
 ${recHtml}
 <h2>Response time, memory, errors, tokens</h2>
-<div class="grid">
-${['chart-response-distribution', 'chart-memory', 'chart-errors', 'chart-tokens', 'chart-token-rate'].map((id) => chartDiv(id, charts)).join('\n')}
-</div>
+${section(['chart-response-distribution', 'chart-memory', 'chart-errors', 'chart-tokens', 'chart-token-rate'], charts, missing)}
 ${table(
   ['Component', 'Operations', 'Errors', 'Error rate'],
   (s?.errorsByComponent ?? []).map((c) => [
@@ -426,18 +596,19 @@ ${table(
   (s?.tokenUsage ?? []).map((t) => [t.model, t.type, num(t.tokens, 0)]),
 )}
 <h2>Trends</h2>
-${table(['Metric', 'Current', 'Change vs previous window', 'Trend', 'Forecast (95 % interval)', 'Method'], trendRows)}
-<div class="grid">
-${data.trends.map((t) => chartDiv(`chart-trend-${t.metric}`, charts)).join('\n')}
-</div>
+${trendRows.length > 0 ? table(['Metric', 'This range', 'Change vs previous range', 'Trend', 'Forecast (95 % interval)', 'Method'], trendRows) : ''}
+${hiddenTrends.length > 0 ? `<p class="thin">${esc(hiddenTrends.map((t) => t.metric).join(', '))}: not enough data for any figure (${esc(hiddenTrends[0]?.evidence.trend?.withheld ?? '')}).</p>` : ''}
+${section(
+  data.trends.map((t) => `chart-trend-${t.metric}`),
+  charts,
+  missing,
+)}
 <h2>Patterns</h2>
 ${table(
   ['Type', 'Pattern', 'Score'],
   pats.map((p) => [p.type, p.description, `${p.scoreName} ${num(p.score, 2)}`]),
 )}
-<div class="grid">
-${['chart-usage-hours', 'chart-usage-weekdays', ...(data.patterns?.performance ?? []).map((a) => `chart-anomaly-${a.metric}`)].map((id) => chartDiv(id, charts)).join('\n')}
-</div>
+${section(['chart-usage-hours', 'chart-usage-weekdays', ...(data.patterns?.performance ?? []).map((a) => `chart-anomaly-${a.metric}`)], charts, missing)}
 <h2>Popular queries</h2>
 ${
   s?.popularQueries === null || s === null

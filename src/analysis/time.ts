@@ -30,21 +30,45 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-/** Formats milliseconds as the shortest exact duration (`7d`, `90m`, `1h30m`). */
-export function formatDuration(ms: number): string {
-  if (ms <= 0) return '0s';
-  const parts: string[] = [];
+const DISPLAY_UNITS = ['d', 'h', 'm', 's', 'ms'] as const;
+
+function parts(ms: number, units: readonly string[]): Array<[string, number]> {
   // Above a minute, milliseconds are noise.
   let rest = ms >= 60_000 ? Math.round(ms / 1000) * 1000 : Math.round(ms);
-  for (const unit of ['w', 'd', 'h', 'm', 's', 'ms'] as const) {
+  const out: Array<[string, number]> = [];
+  for (const unit of units) {
     const size = UNIT_MS[unit] ?? 1;
     const n = Math.floor(rest / size);
-    if (n > 0) {
-      parts.push(`${n}${unit}`);
-      rest -= n * size;
-    }
+    out.push([unit, n]);
+    rest -= n * size;
   }
-  return parts.join('');
+  return out;
+}
+
+/**
+ * Formats milliseconds for people: from the largest to the smallest non-zero unit, zeros in
+ * between kept so that the magnitude reads at a glance (`1d 0h 5m`, `1m 30s`, `157ms`).
+ */
+export function formatDuration(ms: number): string {
+  if (!(ms > 0)) return '0s';
+  const p = parts(ms, DISPLAY_UNITS);
+  const first = p.findIndex(([, n]) => n > 0);
+  let last = p.length - 1;
+  while (last > first && (p[last]?.[1] ?? 0) === 0) last--;
+  return p
+    .slice(first, last + 1)
+    .map(([u, n]) => `${n}${u}`)
+    .join(' ');
+}
+
+/**
+ * Formats milliseconds in Prometheus's duration syntax for a PromQL range selector
+ * (`1d5m`, `90s`, `250ms`): units from largest to smallest, zero units left out.
+ */
+export function promDuration(ms: number): string {
+  const whole = Math.max(1, Math.round(ms));
+  const p = parts(whole, ['w', 'd', 'h', 'm', 's', 'ms']).filter(([, n]) => n > 0);
+  return p.length === 0 ? '1ms' : p.map(([u, n]) => `${n}${u}`).join('');
 }
 
 /**

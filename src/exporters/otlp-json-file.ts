@@ -2,7 +2,8 @@
  * Exporters that write OTLP-JSON lines: one `ExportTraceServiceRequest`,
  * `ExportLogsServiceRequest` or `ExportMetricsServiceRequest` JSON object per line, the
  * format the OpenTelemetry Collector's `file` exporter writes and its `otlpjsonfile`
- * receiver reads. Serialization is `@opentelemetry/otlp-transformer`'s; 64-bit integers
+ * receiver reads. Files rotate, are gzip-compressed and expire as `rotating-file.ts` says
+ * (the plan's raw-event retention). Serialization is `@opentelemetry/otlp-transformer`'s; 64-bit integers
  * are then written as strings, as protobuf's canonical JSON (and the Collector) does.
  */
 import { diag } from '@opentelemetry/api';
@@ -19,7 +20,22 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { loadFileRetention } from '../config.js';
 import { RotatingJsonlFile, type RotatingFileOptions } from './rotating-file.js';
+
+/**
+ * The rotation options with the retention environment (LORECHAT_OTEL_FILE_COMPRESS,
+ * _MAX_TOTAL_BYTES, _MAX_AGE_DAYS) filling what the caller left unset.
+ */
+function withRetention(options: RotatingFileOptions): RotatingFileOptions {
+  const r = loadFileRetention();
+  return {
+    compress: r.compress,
+    maxTotalBytes: r.maxTotalBytes,
+    maxAgeMs: r.maxAgeDays * 86_400_000,
+    ...options,
+  };
+}
 
 /** OTLP fields of protobuf type (s)fixed64/(u)int64: canonical JSON writes them as strings. */
 const INT64_FIELDS = new Set([
@@ -71,14 +87,15 @@ function writeGuarded(
 export class OtlpJsonFileSpanExporter implements SpanExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     writeGuarded(this.file, () => JsonTraceSerializer.serializeRequest(spans), resultCallback);
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -88,14 +105,15 @@ export class OtlpJsonFileSpanExporter implements SpanExporter {
 export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     if (logs.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     writeGuarded(this.file, () => JsonLogsSerializer.serializeRequest(logs), resultCallback);
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -105,7 +123,7 @@ export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
 export class OtlpJsonFileMetricExporter implements PushMetricExporter {
   readonly file: RotatingJsonlFile;
   constructor(path: string, options: RotatingFileOptions) {
-    this.file = new RotatingJsonlFile(path, options);
+    this.file = new RotatingJsonlFile(path, withRetention(options));
   }
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     if (metrics.scopeMetrics.every((s) => s.metrics.length === 0)) {
@@ -117,8 +135,9 @@ export class OtlpJsonFileMetricExporter implements PushMetricExporter {
   selectAggregationTemporality(): AggregationTemporality {
     return AggregationTemporality.CUMULATIVE;
   }
+  /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
-    return Promise.resolve();
+    return this.file.idle();
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();

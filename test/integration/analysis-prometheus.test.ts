@@ -193,7 +193,15 @@ describe('analysis CLI against the real Prometheus', () => {
         '--to',
         new Date(analysedAt).toISOString(),
       ]);
-      expect(r.series.length, m.id).toBeGreaterThanOrEqual(3);
+      if (m.quantile === 0.95) {
+        // A p95 needs 20 turns: 2-second steps of this load hold fewer, so the per-step series
+        // is withheld (with the reason), while the window's p95 is given.
+        expect(r.windowValue, m.id).not.toBeNull();
+        if (r.series.length < 4) expect(r.evidence.trend?.withheld, m.id).toMatch(/trend needs/);
+        results.set(m.id, r);
+        continue;
+      }
+      expect(r.series.length, m.id).toBeGreaterThanOrEqual(4);
       expect(r.trend, m.id).not.toBeNull();
       expect(r.forecast, m.id).not.toBeNull();
       for (const [, v] of r.series) expect(Number.isFinite(v), m.id).toBe(true);
@@ -203,15 +211,16 @@ describe('analysis CLI against the real Prometheus', () => {
     const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
     // Rates per minute times the step length give back the counts.
     expect(sum(perStep('throughput')) * (STEP_S / 60)).toBeCloseTo(load.completed, 6);
-    expect(sum(perStep('token_rate')) * (STEP_S / 60)).toBeCloseTo(a.totalTokens, 6);
+    expect(sum(perStep('token_rate')) * (STEP_S / 60)).toBeCloseTo(a.totalTokens ?? NaN, 6);
     expect(results.get('error_rate')!.windowValue).toBeCloseTo(load.errors / load.completed, 10);
-    for (const id of ['response_time_p95', 'response_time_p50', 'response_time_avg']) {
+    for (const id of ['response_time_p50', 'response_time_avg']) {
       for (const v of perStep(id)) {
         expect(v, id).toBeGreaterThan(0);
         expect(v, id).toBeLessThanOrEqual(5);
       }
     }
-    expect(Math.max(...perStep('response_time_p95'))).toBeGreaterThan(0.5);
+    // The slow turns (several injected delays of SLOW_MS) show in the steps holding them.
+    expect(Math.max(...perStep('response_time_avg'))).toBeGreaterThan(0.3);
     for (const id of ['memory_max', 'memory_avg', 'vector_search_avg'])
       for (const v of perStep(id)) expect(v, id).toBeGreaterThan(0);
     // Sessions are counted before the first and after the last turn too (0 then).
@@ -241,7 +250,9 @@ describe('analysis CLI against the real Prometheus', () => {
     expect(r.patterns.filter((p) => p.type === 'performance')).toEqual([]);
     expect(r.notes).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^response_time_p95: [12] steps? with data in 1d; anomalies need 8$/),
+        expect.stringMatching(
+          /^response_time_p95: [0-2] steps? with data in 1d; anomalies need 8$/,
+        ),
       ]),
     );
     // Errors over 7 days need no history: the injected 10 % on chat turns is a pattern.
@@ -258,9 +269,14 @@ describe('analysis CLI against the real Prometheus', () => {
       load.errors / (a.errorsByComponent.find((c) => c.component === 'llm')?.operations ?? 0),
       10,
     );
-    // The range is shorter than a minute: its tokens count against one minute.
-    const minutes = Math.max(1, (analysedAt - startedAt) / 60_000);
-    expect(r.measurements.tokens_per_minute).toBeCloseTo(a.totalTokens / minutes, 0);
+    // A rate per minute needs a minute of data; below that it is withheld with the reason.
+    if (analysedAt - startedAt < 60_000) {
+      expect(r.measurements.tokens_per_minute).toBeNull();
+      expect(r.evidence.tokens_per_minute?.withheld).toMatch(/needs data covering at least 1m/);
+    } else {
+      const minutes = (analysedAt - startedAt) / 60_000;
+      expect(r.measurements.tokens_per_minute).toBeCloseTo((a.totalTokens ?? NaN) / minutes, 0);
+    }
   });
 
   it('report: writes the HTML report from Prometheus', async () => {

@@ -83,6 +83,18 @@ export function toTelemetryEvent(input: {
     str(body?.query_fingerprint) ??
     str(body?.[ATTR_LORECHAT_QUERY_FINGERPRINT]);
   const query = str(body?.query);
+  const inTokens = num(body?.input_tokens) ?? num(attr(a, 'gen_ai.usage.input_tokens'));
+  const outTokens = num(body?.output_tokens) ?? num(attr(a, 'gen_ai.usage.output_tokens'));
+  const model =
+    str(body?.model) ?? str(attr(a, 'gen_ai.request.model')) ?? str(attr(a, 'model')) ?? '';
+  const tokens =
+    inTokens !== undefined || outTokens !== undefined
+      ? {
+          model,
+          ...(inTokens !== undefined ? { input: inTokens } : {}),
+          ...(outTokens !== undefined ? { output: outTokens } : {}),
+        }
+      : undefined;
   return {
     time: input.time,
     name,
@@ -90,5 +102,6 @@ export function toTelemetryEvent(input: {
     attributes: a,
     ...(fingerprint !== undefined ? { fingerprint } : {}),
     ...(query !== undefined ? { query } : {}),
+    ...(tokens !== undefined ? { tokens } : {}),
   };
 }

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { createGunzip } from 'node:zlib';
 import { METRICS, type MetricDefinition } from '../../catalogue/index.js';
+import { rotatedFiles } from '../../exporters/rotating-file.js';
+import { SPAN_INVOKE_AGENT, SPAN_INVOKE_WORKFLOW } from '../../semconv.js';
 import { BackendError, UsageError } from '../errors.js';
 import { cumulativeBuckets } from '../stats.js';
 import { stepTimes } from '../time.js';
@@ -22,14 +24,19 @@ import type {
   GaugeReduce,
   HistogramSeries,
   HistogramStep,
+  InputProblem,
+  InputReport,
   Labels,
   MetricQuery,
   MetricsReader,
+  Progress,
   Series,
   StepRange,
   TelemetryEvent,
   TelemetrySource,
   TimeWindow,
+  TracesReader,
+  TurnSpan,
 } from './types.js';
 
 /** The files the embedded default writes, one OTLP/JSON export request per line. */
@@ -48,46 +55,85 @@ interface StoredPoint {
   readonly time: number;
   /** Counter/gauge: [value]. Histogram: [count, sum, ...per-bucket counts]. */
   readonly vec: readonly number[];
+  /** Histogram points: the observed min and max (over the point's interval). */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** An increase of a series spread evenly over (from, to]; from === to is a jump at `to`. */
+interface Interval {
+  readonly from: number;
+  readonly to: number;
+  readonly vec: readonly number[];
+  readonly min?: number;
+  readonly max?: number;
 }
 
 interface StoredSeries {
   readonly metric: string;
+  /** Metric and resource: series exported together by one SDK. */
+  readonly group: string;
   readonly shape: 'number' | 'histogram';
   readonly temporality: 'delta' | 'cumulative' | 'gauge';
   readonly labels: Labels;
   bounds: readonly number[];
   readonly points: StoredPoint[];
+  /** The increases between points, computed once after loading. */
+  intervals?: Interval[];
 }
 
 interface Loaded {
   readonly series: Map<string, StoredSeries>;
   readonly events: TelemetryEvent[];
+  readonly turns: TurnSpan[];
   readonly extent: TimeWindow | undefined;
-  readonly skippedLines: number;
+  readonly input: InputReport;
 }
 
-async function* lines(path: string): AsyncGenerator<string> {
-  const rl = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
-  for await (const line of rl) if (line.trim() !== '') yield line;
+/** At most this many unusable lines are listed by file and line (all are counted). */
+const MAX_LISTED_PROBLEMS = 20;
+
+interface Line {
+  readonly text: string;
+  readonly number: number;
+  /** False for a last line without its newline: a write cut short (or still going on). */
+  readonly terminated: boolean;
+}
+
+/** Lines of a (possibly gzip-compressed) file, with their numbers; blank lines skipped. */
+async function* lines(path: string): AsyncGenerator<Line> {
+  const raw = createReadStream(path);
+  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  input.setEncoding('utf8');
+  let rest = '';
+  let number = 0;
+  for await (const chunk of input as AsyncIterable<string>) {
+    rest += chunk;
+    let nl = rest.indexOf('\n');
+    while (nl >= 0) {
+      const text = rest.slice(0, nl).replace(/\r$/, '');
+      rest = rest.slice(nl + 1);
+      number++;
+      if (text.trim() !== '') yield { text, number, terminated: true };
+      nl = rest.indexOf('\n');
+    }
+  }
+  if (rest.trim() !== '') yield { text: rest, number: number + 1, terminated: false };
 }
 
 /**
- * A telemetry file and its rotated predecessors (`metrics.2.jsonl`, `metrics.1.jsonl`,
- * `metrics.jsonl`), oldest first.
+ * A telemetry file and its rotated predecessors (legacy `metrics.2.jsonl`, time-stamped
+ * `metrics.<time>.jsonl.gz`, then the live `metrics.jsonl`), oldest first.
  */
 async function rotationSet(dir: string, file: string): Promise<string[]> {
-  const base = file.replace(/\.jsonl$/, '');
-  const rotated = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.jsonl$`);
-  const names = await readdir(dir);
-  const older = names
-    .map((n) => [n, rotated.exec(n)?.[1]] as const)
-    .filter((x): x is readonly [string, string] => x[1] !== undefined)
-    .sort((a, b) => Number(b[1]) - Number(a[1]))
-    .map(([n]) => join(dir, n));
-  return names.includes(file) ? [...older, join(dir, file)] : older;
+  const older = rotatedFiles(join(dir, file)).map((f) => f.path);
+  let live: boolean;
+  try {
+    live = (await stat(join(dir, file))).isFile();
+  } catch {
+    live = false;
+  }
+  return live ? [...older, join(dir, file)] : older;
 }
 
 function sortedLabels(record: Record<string, string | number | boolean>): Record<string, string> {
@@ -108,46 +154,79 @@ function groupKey(labels: Labels, by: readonly string[]): [string, Labels] {
 }
 
 /**
- * The increase of a series' vector over (a, b]: cumulative points are differenced against
- * the last point at or before `a` of the same start time (a changed start time is a reset and
- * counts from zero); delta points inside the window are summed. Undefined when the series has
- * no point at or before `b`.
+ * The increases a series' points stand for, each spread over the time it accrued: a
+ * cumulative point adds its difference to the previous point of the same start time over
+ * (previous time, time]; the first point of a start time (a process start, a reset) adds its
+ * whole value over (start, time]; a delta point adds its value over (start, time]. A value
+ * below the previous one of the same start is a reset and counts from zero.
  */
-function increase(s: StoredSeries, a: number, b: number): number[] | undefined {
-  const pts = s.points;
-  const width = pts[0]?.vec.length ?? 0;
-  const zero = (): number[] => new Array<number>(width).fill(0);
-  let lastBefore: StoredPoint | undefined;
-  const inside: StoredPoint[] = [];
-  for (const p of pts) {
-    if (p.time <= a) lastBefore = p;
-    else if (p.time <= b) inside.push(p);
-    else break;
-  }
-  if (!lastBefore && inside.length === 0) return undefined;
-  const total = zero();
-  if (s.temporality === 'delta') {
-    for (const p of inside) p.vec.forEach((v, i) => (total[i] = (total[i] ?? 0) + v));
-    return total;
-  }
-  let baseline: readonly number[] = lastBefore?.vec ?? zero();
-  let segmentStart = lastBefore?.start;
-  let segmentLast: readonly number[] | undefined;
-  const close = () => {
-    if (segmentLast)
-      segmentLast.forEach((v, i) => (total[i] = (total[i] ?? 0) + v - (baseline[i] ?? 0)));
-  };
-  for (const p of inside) {
-    if (segmentStart !== undefined && p.start !== segmentStart) {
-      close();
-      baseline = zero();
-      segmentLast = undefined;
+function intervalsOf(s: StoredSeries, exports?: readonly number[]): Interval[] {
+  if (s.intervals) return s.intervals;
+  const out: Interval[] = [];
+  let prev: StoredPoint | undefined;
+  for (const p of s.points) {
+    const continues = s.temporality !== 'delta' && prev !== undefined && prev.start === p.start;
+    let vec = p.vec;
+    if (continues && prev) {
+      const base = prev.vec;
+      const reset = p.vec.some((v, i) => v < (base[i] ?? 0));
+      if (!reset) vec = p.vec.map((v, i) => v - (base[i] ?? 0));
     }
-    segmentStart = p.start;
-    segmentLast = p.vec;
+    // A cumulative SDK exports every attribute set it has seen at each collection, so a series
+    // absent from an earlier export of its metric was still zero then: a label set first seen
+    // in minute 9 accrued in minute 9, not since the process started.
+    let from = continues && prev ? prev.time : Math.min(p.start, p.time);
+    if (!continues && s.temporality === 'cumulative' && exports) {
+      const before = lastBefore(exports, p.time);
+      if (before !== undefined && before > from) from = before;
+    }
+    out.push({ from, to: p.time, vec, min: p.min, max: p.max });
+    prev = p;
   }
-  close();
-  return total.map((v) => Math.max(0, v));
+  s.intervals = out;
+  return out;
+}
+
+/** The largest value of an ascending list below `t`. */
+function lastBefore(sorted: readonly number[], t: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? sorted[lo - 1] : undefined;
+}
+
+/**
+ * The increase of a series' vector over (a, b]: the share of each interval's increase that
+ * falls inside, assuming it accrued evenly (Prometheus's `increase()` makes the same linear
+ * assumption when it extrapolates to a window's edges). A window that covers whole intervals
+ * gets their exact sum. Undefined when no interval overlaps the window.
+ */
+function increase(
+  s: StoredSeries,
+  a: number,
+  b: number,
+): { vec: number[]; min?: number; max?: number } | undefined {
+  let total: number[] | undefined;
+  let min: number | undefined;
+  let max: number | undefined;
+  for (const iv of intervalsOf(s)) {
+    if (iv.from > b) break;
+    let share: number;
+    if (iv.to === iv.from) share = iv.to > a && iv.to <= b ? 1 : 0;
+    else share = Math.max(0, Math.min(b, iv.to) - Math.max(a, iv.from)) / (iv.to - iv.from);
+    if (share <= 0) continue;
+    total ??= new Array<number>(iv.vec.length).fill(0);
+    iv.vec.forEach((v, i) => {
+      (total as number[])[i] = ((total as number[])[i] ?? 0) + v * share;
+    });
+    if (iv.min !== undefined) min = Math.min(min ?? iv.min, iv.min);
+    if (iv.max !== undefined) max = Math.max(max ?? iv.max, iv.max);
+  }
+  return total ? { vec: total, min, max } : undefined;
 }
 
 function gaugeValues(s: StoredSeries, a: number, b: number): number[] {
@@ -172,14 +251,18 @@ class FilesMetrics implements MetricsReader {
     );
   }
 
-  /** Median gap between consecutive points of a series: the app's export interval. */
+  /**
+   * The app's export interval: the median time a counter or histogram point covers (since
+   * the previous point, or since its start time for a series' first point). A run shorter
+   * than one export interval, exported once at exit, gives the run's length.
+   */
   async resolution(): Promise<number | undefined> {
     const gaps: number[] = [];
     for (const s of (await this.load()).series.values()) {
-      for (let i = 1; i < s.points.length; i++)
-        gaps.push((s.points[i]?.time ?? 0) - (s.points[i - 1]?.time ?? 0));
+      if (s.temporality === 'gauge') continue;
+      for (const iv of intervalsOf(s)) gaps.push(iv.to - iv.from);
     }
-    const positive = gaps.filter((g) => g > 0).sort((a, b) => a - b);
+    const positive = gaps.filter((g) => g > 0).sort((x, y) => x - y);
     return positive.length > 0 ? positive[Math.floor(positive.length / 2)] : undefined;
   }
 
@@ -191,7 +274,7 @@ class FilesMetrics implements MetricsReader {
       groups.set(key, g);
       for (const t of stepTimes(range)) {
         const inc = increase(s, t - range.step, t);
-        if (inc) g.values.set(t, (g.values.get(t) ?? 0) + (inc[0] ?? 0));
+        if (inc) g.values.set(t, (g.values.get(t) ?? 0) + (inc.vec[0] ?? 0));
       }
     }
     return [...groups.values()].map((g) => ({
@@ -209,14 +292,20 @@ class FilesMetrics implements MetricsReader {
       for (const t of stepTimes(range)) {
         const inc = increase(s, t - range.step, t);
         if (!inc) continue;
-        const [count = 0, sum = 0, ...counts] = inc;
+        const [count = 0, sum = 0, ...counts] = inc.vec;
         const buckets = cumulativeBuckets(s.bounds, counts);
         const prev = g.steps.get(t);
+        const pick = (f: (...v: number[]) => number, x?: number, y?: number) =>
+          x === undefined ? y : y === undefined ? x : f(x, y);
+        const min = count > 0 ? pick(Math.min, inc.min, prev?.min) : prev?.min;
+        const max = count > 0 ? pick(Math.max, inc.max, prev?.max) : prev?.max;
         g.steps.set(t, {
           t,
           count: count + (prev?.count ?? 0),
           sum: sum + (prev?.sum ?? 0),
           buckets: prev ? mergeBuckets(prev.buckets, buckets) : buckets,
+          ...(min !== undefined ? { min } : {}),
+          ...(max !== undefined ? { max } : {}),
         });
       }
     }
@@ -277,6 +366,19 @@ class FilesEvents implements EventsReader {
   }
 }
 
+class FilesTraces implements TracesReader {
+  readonly description: string;
+  constructor(
+    private readonly load: () => Promise<Loaded>,
+    dir: string,
+  ) {
+    this.description = `traces.jsonl in ${dir}`;
+  }
+  async turns(window: TimeWindow): Promise<TurnSpan[]> {
+    return (await this.load()).turns.filter((t) => t.time > window.start && t.time <= window.end);
+  }
+}
+
 const KNOWN_METRIC_NAMES: ReadonlySet<string> = new Set(
   METRICS.map((m: MetricDefinition) => m.name),
 );
@@ -288,16 +390,21 @@ const KNOWN_METRIC_NAMES: ReadonlySet<string> = new Set(
 export class FilesSource implements TelemetrySource {
   readonly metrics: MetricsReader;
   readonly events: EventsReader;
+  readonly traces: TracesReader;
   private loading: Promise<Loaded> | undefined;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly options: { progress?: Progress } = {},
+  ) {
     const load = () => (this.loading ??= this.loadAll());
     this.metrics = new FilesMetrics(load, dir);
     this.events = new FilesEvents(load, dir);
+    this.traces = new FilesTraces(load, dir);
   }
 
   /** Fails with a usage error when the directory does not exist or holds none of the files. */
-  static async open(dir: string): Promise<FilesSource> {
+  static async open(dir: string, options: { progress?: Progress } = {}): Promise<FilesSource> {
     let isDir: boolean;
     try {
       isDir = (await stat(dir)).isDirectory();
@@ -313,7 +420,7 @@ export class FilesSource implements TelemetrySource {
         `${dir} holds neither ${TELEMETRY_FILES.metrics} nor ${TELEMETRY_FILES.logs}: is it the output directory of an app running the embedded default?`,
       );
     }
-    return new FilesSource(dir);
+    return new FilesSource(dir, options);
   }
 
   describe(): string {
@@ -324,42 +431,70 @@ export class FilesSource implements TelemetrySource {
     return (await (this.loading ??= this.loadAll())).extent;
   }
 
-  /** Lines that were not OTLP/JSON (e.g. a line being written while we read). */
-  async skippedLines(): Promise<number> {
-    return (await (this.loading ??= this.loadAll())).skippedLines;
+  /** What was read and which lines could not be used (garbage, truncated writes). */
+  async inputReport(): Promise<InputReport> {
+    return (await (this.loading ??= this.loadAll())).input;
   }
 
   private async loadAll(): Promise<Loaded> {
     const series = new Map<string, StoredSeries>();
     const events: TelemetryEvent[] = [];
+    const runs: GraphRunSpan[] = [];
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    let skippedLines = 0;
+    let unusableLines = 0;
+    const problems: InputProblem[] = [];
+    const files: Array<{ file: string; lines: number }> = [];
     const seen = (t: number) => {
       if (Number.isFinite(t)) {
         min = Math.min(min, t);
         max = Math.max(max, t);
       }
     };
-    const parse = (line: string): Record<string, unknown> | undefined => {
-      try {
-        return asObject(JSON.parse(line));
-      } catch {
-        skippedLines++;
-        return undefined;
-      }
+    const problem = (file: string, line: number, reason: string) => {
+      unusableLines++;
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push({ file, line, reason });
     };
+    const readers: Array<[string, string, (req: Record<string, unknown>) => void]> = [
+      [TELEMETRY_FILES.metrics, 'resourceMetrics', (r) => readMetricsRequest(r, series, seen)],
+      [TELEMETRY_FILES.logs, 'resourceLogs', (r) => readLogsRequest(r, events, seen)],
+      [TELEMETRY_FILES.traces, 'resourceSpans', (r) => readTracesRequest(r, runs)],
+    ];
     try {
-      for (const path of await rotationSet(this.dir, TELEMETRY_FILES.metrics)) {
-        for await (const line of lines(path)) {
-          const req = parse(line);
-          if (req) readMetricsRequest(req, series, seen);
-        }
-      }
-      for (const path of await rotationSet(this.dir, TELEMETRY_FILES.logs)) {
-        for await (const line of lines(path)) {
-          const req = parse(line);
-          if (req) readLogsRequest(req, events, seen);
+      for (const [file, key, read] of readers) {
+        for (const path of await rotationSet(this.dir, file)) {
+          const name = basename(path);
+          let bytes = 0;
+          try {
+            bytes = (await stat(path)).size;
+          } catch {
+            continue;
+          }
+          this.options.progress?.(`reading ${name} (${(bytes / 1e6).toFixed(1)} MB)`);
+          let count = 0;
+          for await (const line of lines(path)) {
+            count = line.number;
+            let req: unknown;
+            try {
+              req = JSON.parse(line.text);
+            } catch {
+              problem(
+                name,
+                line.number,
+                line.terminated
+                  ? 'not JSON'
+                  : 'truncated: the last line ends without a newline (a write cut short)',
+              );
+              continue;
+            }
+            const obj = asObject(req);
+            if (!Array.isArray(obj[key])) {
+              problem(name, line.number, `JSON but not an OTLP export request (no ${key})`);
+              continue;
+            }
+            read(obj);
+          }
+          files.push({ file: name, lines: count });
         }
       }
     } catch (err) {
@@ -370,12 +505,30 @@ export class FilesSource implements TelemetrySource {
         },
       );
     }
-    for (const s of series.values()) s.points.sort((a, b) => a.time - b.time);
+    const exports = new Map<string, number[]>();
+    for (const s of series.values()) {
+      s.points.sort((a, b) => a.time - b.time);
+      const times = exports.get(s.group) ?? [];
+      for (const p of s.points) times.push(p.time);
+      exports.set(s.group, times);
+    }
+    for (const [group, times] of exports)
+      exports.set(
+        group,
+        [...new Set(times)].sort((a, b) => a - b),
+      );
+    for (const s of series.values()) {
+      // A counter's first point accrued since its start: the data begin there.
+      if (s.temporality !== 'gauge')
+        for (const iv of intervalsOf(s, exports.get(s.group))) seen(iv.from);
+    }
     events.sort((a, b) => a.time - b.time);
+    const turns = topLevelRuns(runs).sort((a, b) => a.time - b.time);
     return {
       series,
       events,
-      skippedLines,
+      turns,
+      input: { files, unusableLines, problems },
       extent: min <= max ? { start: min, end: max } : undefined,
     };
   }
@@ -389,6 +542,11 @@ function readMetricsRequest(
   for (const rm of asArray(req.resourceMetrics)) {
     const resource = JSON.stringify(attributes(asObject(asObject(rm).resource).attributes));
     for (const sm of asArray(asObject(rm).scopeMetrics)) {
+      // Several instrumentation scopes record the same catalogue counter with the same labels
+      // (lorechat.operations{component="llm"}): each scope's points are their own series, as
+      // in Prometheus (otel_scope_name); merged, they would read as resets of one another.
+      const scope = asObject(asObject(sm).scope);
+      const origin = JSON.stringify([resource, scope.name ?? '', scope.version ?? '']);
       for (const m of asArray(asObject(sm).metrics).map(asObject)) {
         const name = typeof m.name === 'string' ? m.name : '';
         if (!KNOWN_METRIC_NAMES.has(name)) continue;
@@ -401,7 +559,7 @@ function readMetricsRequest(
             : (temporality(data.aggregationTemporality) ?? 'cumulative');
         for (const dp of asArray(data.dataPoints).map(asObject)) {
           const labels = sortedLabels(attributes(dp.attributes));
-          const key = `${name}\u0000${resource}\u0000${JSON.stringify(labels)}`;
+          const key = `${name}\u0000${origin}\u0000${JSON.stringify(labels)}`;
           const time = nanosToMillis(dp.timeUnixNano);
           const start =
             dp.startTimeUnixNano === undefined ? time : nanosToMillis(dp.startTimeUnixNano);
@@ -413,6 +571,7 @@ function readMetricsRequest(
             const counts = asArray(dp.bucketCounts).map(toNumber);
             s ??= {
               metric: name,
+              group: `${name}\u0000${origin}`,
               shape: 'histogram',
               temporality: temp,
               labels,
@@ -420,15 +579,20 @@ function readMetricsRequest(
               points: [],
             };
             if (s.bounds.length === 0) s.bounds = bounds;
+            const lo = dp.min === undefined ? undefined : toNumber(dp.min);
+            const hi = dp.max === undefined ? undefined : toNumber(dp.max);
             s.points.push({
               start,
               time,
               vec: [toNumber(dp.count), toNumber(dp.sum ?? 0), ...counts],
+              ...(lo !== undefined && Number.isFinite(lo) ? { min: lo } : {}),
+              ...(hi !== undefined && Number.isFinite(hi) ? { max: hi } : {}),
             });
           } else {
             const value = dp.asDouble !== undefined ? toNumber(dp.asDouble) : toNumber(dp.asInt);
             s ??= {
               metric: name,
+              group: `${name}\u0000${origin}`,
               shape: 'number',
               temporality: temp,
               labels,
@@ -468,4 +632,47 @@ function readLogsRequest(
       }
     }
   }
+}
+
+/** OTLP's Status.code: 2 is ERROR. */
+const STATUS_CODE_ERROR = 2;
+
+/** A graph run's span while loading: kept as a turn unless nested in another graph run. */
+interface GraphRunSpan extends TurnSpan {
+  readonly spanId: string;
+  readonly parentSpanId: string;
+}
+
+/** `invoke_workflow {graph}` and `invoke_agent {agent}`: the runs chat_response_time times. */
+const isGraphRun = (name: string) =>
+  [SPAN_INVOKE_WORKFLOW, SPAN_INVOKE_AGENT].some((n) => name === n || name.startsWith(`${n} `));
+
+function readTracesRequest(req: Record<string, unknown>, runs: GraphRunSpan[]): void {
+  for (const rs of asArray(req.resourceSpans)) {
+    for (const ss of asArray(asObject(rs).scopeSpans)) {
+      for (const span of asArray(asObject(ss).spans).map(asObject)) {
+        const name = typeof span.name === 'string' ? span.name : '';
+        if (!isGraphRun(name)) continue;
+        const start = nanosToMillis(span.startTimeUnixNano);
+        const end = nanosToMillis(span.endTimeUnixNano);
+        if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) continue;
+        const code = asObject(span.status).code;
+        runs.push({
+          time: end,
+          durationMs: end - start,
+          error: code === STATUS_CODE_ERROR || code === 'STATUS_CODE_ERROR',
+          spanId: typeof span.spanId === 'string' ? span.spanId : '',
+          parentSpanId: typeof span.parentSpanId === 'string' ? span.parentSpanId : '',
+        });
+      }
+    }
+  }
+}
+
+/** Top-level graph runs: a run inside another run (a subgraph, an agent in a node) is not a turn. */
+function topLevelRuns(runs: readonly GraphRunSpan[]): TurnSpan[] {
+  const ids = new Set(runs.map((r) => r.spanId).filter((id) => id !== ''));
+  return runs
+    .filter((r) => r.parentSpanId === '' || !ids.has(r.parentSpanId))
+    .map(({ time, durationMs, error }) => ({ time, durationMs, error }));
 }

@@ -1,4 +1,4 @@
-import { BackendError } from '../errors.js';
+import { BackendError, UsageError } from '../errors.js';
 
 /** GETs JSON from a backend, turning network failures and HTTP errors into BackendErrors. */
 export async function getJson(
@@ -25,8 +25,12 @@ export async function getJson(
   try {
     body = JSON.parse(text);
   } catch {
+    // Never dump an HTML page on the terminal: say what it was and what to check.
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim() || 'unknown type';
+    const html = /^\s*</.test(text) || type === 'text/html';
+    const firstLine = text.trim().split('\n')[0]?.slice(0, 120) ?? '';
     throw new BackendError(
-      `${backend} at ${url.origin} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
+      `${backend} at ${url.origin} answered ${url.pathname} with HTTP ${response.status} and ${html ? 'an HTML page' : `a non-JSON body (${type}): ${firstLine}`}; is ${url.origin}${url.pathname.replace(/(api\/v1|loki\/api\/v1)\/.*$/, '')} the ${backend} API base URL?`,
     );
   }
   if (!response.ok) {
@@ -46,10 +50,12 @@ export function baseUrl(text: string, what: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new BackendError(`bad ${what} URL "${text}"`);
+    throw new UsageError(
+      `bad ${what} URL "${text}": give an http(s) URL such as http://localhost:${what === 'Loki' ? 3100 : 9090}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BackendError(`bad ${what} URL "${text}": only http and https are supported`);
+    throw new UsageError(`bad ${what} URL "${text}": only http and https are supported`);
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;

@@ -1,7 +1,8 @@
-import { prometheusSeriesNames } from '../../catalogue/index.js';
+import { metricDefinition, prometheusSeriesNames } from '../../catalogue/index.js';
+import { METRIC_CHAT_RESPONSE_TIME } from '../../semconv.js';
 import { BackendError } from '../errors.js';
 import type { Bucket } from '../stats.js';
-import { stepTimes } from '../time.js';
+import { promDuration, stepTimes } from '../time.js';
 import { baseUrl, getJson } from './http.js';
 import type {
   GaugeReduce,
@@ -31,10 +32,6 @@ function selector(name: string, where: Labels | undefined): string {
   if (!SERIES_NAMES.has(name)) throw new Error(`${name} is not a catalogue series`);
   const matchers = Object.entries(where ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return matchers.length > 0 ? `${name}{${matchers.join(',')}}` : name;
-}
-
-function promDuration(ms: number): string {
-  return `${Math.max(1, Math.round(ms / 1000))}s`;
 }
 
 function toPoints(values: MatrixResult['values']): Array<[number, number]> {
@@ -103,7 +100,7 @@ export class PrometheusClient {
   async rawSamples(sel: string, range: StepRange, lookbackMs: number): Promise<MatrixResult[]> {
     const times = stepTimes(range);
     const from = (times[0] ?? range.end) - range.step - lookbackMs;
-    const expr = `${sel}[${Math.max(1, Math.ceil(range.end - from))}ms]`;
+    const expr = `${sel}[${promDuration(Math.max(1000, Math.ceil((range.end - from) / 1000) * 1000))}]`;
     const url = new URL('api/v1/query', this.url);
     url.searchParams.set('query', expr);
     url.searchParams.set('time', (range.end / 1000).toFixed(3));
@@ -127,40 +124,67 @@ type Sample = readonly [number, number];
  * count a series' first sample. Every new series -- each process start (`instance` is the
  * SDK's service.instance.id), each label set seen for the first time, such as a new
  * `error_type` -- loses what it counted before its first export, and a label set that fired
- * once and never again reads as 0. It also extrapolates to the window edges, so totals come
- * out fractional. Differencing the raw samples instead is exact and matches the files source:
- * a series without a sample before the first window started at zero (OTLP cumulative
- * counters do), a drop is a reset counting from zero, and each increase belongs to the step
- * holding the later sample. Steps from the series' first to its last sample are present
- * (0 when nothing changed); steps outside that are absent.
+ * once and never again reads as 0. Differencing the raw samples instead counts everything: a
+ * series without a sample before the first window started at zero (OTLP cumulative counters
+ * do), a drop is a reset counting from zero.
+ *
+ * Each difference accrued between its two samples, so it is spread evenly over that interval
+ * (the linear model `increase()` uses when it extrapolates); a series' first sample, whose
+ * start Prometheus does not know, is spread over the series' median sample interval (the
+ * export interval) before it. A step therefore never receives a whole export's increase just
+ * because the sample landed in it. Steps from the first to the last step an increase touches
+ * are present (0 when nothing changed); steps outside are absent.
  */
 export function stepIncreases(samples: readonly Sample[], range: StepRange): Map<number, number> {
   const times = stepTimes(range);
   const out = new Map<number, number>();
   const first = times[0];
-  if (first === undefined) return out;
+  const last = times.at(-1);
+  if (first === undefined || last === undefined) return out;
   const windowStart = first - range.step;
+  const gaps: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const g = (samples[i]?.[0] ?? 0) - (samples[i - 1]?.[0] ?? 0);
+    if (g > 0) gaps.push(g);
+  }
+  gaps.sort((a, b) => a - b);
+  const typicalGap = gaps[Math.floor(gaps.length / 2)] ?? 0;
+  let prev: Sample | undefined;
+  let lo: number | undefined;
+  let hi: number | undefined;
+  const add = (k: number, v: number) => {
+    const at = times[k] as number;
+    out.set(at, (out.get(at) ?? 0) + v);
+    lo = lo === undefined ? k : Math.min(lo, k);
+    hi = hi === undefined ? k : Math.max(hi, k);
+  };
   const index = (t: number) => Math.ceil((t - first) / range.step);
-  let prev: number | undefined;
-  let firstIndex: number | undefined;
-  let lastIndex: number | undefined;
-  for (const [t, v] of samples) {
+  for (const sample of samples) {
+    const [t, v] = sample;
     if (t <= windowStart) {
-      prev = v;
-      firstIndex = 0;
+      prev = sample;
       continue;
     }
-    const k = index(t);
-    if (k >= times.length) break;
-    const delta = prev === undefined || v < prev ? v : v - prev;
-    prev = v;
-    firstIndex ??= k;
-    lastIndex = k;
-    const at = times[k] as number;
-    out.set(at, (out.get(at) ?? 0) + delta);
+    if (t > last) break;
+    const delta = prev === undefined || v < prev[1] ? v : v - prev[1];
+    // A first sample (or a reset) accrued since an unknown start: assume the export interval,
+    // but inside the range, so that nothing counted is dropped for a guess.
+    const from =
+      prev !== undefined && v >= prev[1] ? prev[0] : Math.max(windowStart, t - typicalGap);
+    prev = sample;
+    if (from >= t) {
+      add(index(t), delta);
+      continue;
+    }
+    for (let k = Math.max(0, index(from + 1e-6)); k <= index(t); k++) {
+      const stepEnd = times[k] as number;
+      const overlap = Math.min(stepEnd, t) - Math.max(stepEnd - range.step, from);
+      // Parts of the interval before the first window are outside the range.
+      if (overlap > 0) add(k, (delta * overlap) / (t - from));
+    }
   }
-  if (firstIndex === undefined || lastIndex === undefined) return out;
-  for (let k = firstIndex; k <= lastIndex; k++) {
+  if (lo === undefined || hi === undefined) return out;
+  for (let k = lo; k <= hi; k++) {
     const at = times[k] as number;
     if (!out.has(at)) out.set(at, 0);
   }
@@ -172,6 +196,27 @@ export class PrometheusMetrics implements MetricsReader {
   readonly description: string;
   constructor(readonly client: PrometheusClient) {
     this.description = `Prometheus ${client.url.href}`;
+  }
+
+  /**
+   * The export interval the app's points arrive at: the median gap between the raw samples
+   * of the chat-turn counter (every export repeats it) within the window.
+   */
+  async resolution(window?: TimeWindow): Promise<number | undefined> {
+    if (!window) return undefined;
+    const span = Math.max(1000, window.end - window.start);
+    const raw = await this.client.rawSamples(
+      selector(`${metricDefinition(METRIC_CHAT_RESPONSE_TIME).prometheusName}_count`, undefined),
+      { start: window.end, end: window.end, step: span },
+      0,
+    );
+    const gaps: number[] = [];
+    for (const r of raw) {
+      const pts = toPoints(r.values);
+      for (let i = 1; i < pts.length; i++) gaps.push((pts[i]?.[0] ?? 0) - (pts[i - 1]?.[0] ?? 0));
+    }
+    const positive = gaps.filter((g) => g > 0).sort((a, b) => a - b);
+    return positive[Math.floor(positive.length / 2)];
   }
 
   /** Step increases of every series of `name` matching `where`, grouped by `by`. */

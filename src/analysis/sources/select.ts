@@ -5,10 +5,12 @@ import { LokiEvents } from './loki.js';
 import { PrometheusClient, PrometheusSource } from './prometheus.js';
 import type {
   EventsReader,
+  InputReport,
   MetricsReader,
   Progress,
   TelemetrySource,
   TimeWindow,
+  TracesReader,
 } from './types.js';
 
 export interface SourceOptions {
@@ -24,11 +26,18 @@ export interface SourceOptions {
 }
 
 class CompositeSource implements TelemetrySource {
+  readonly traces: TracesReader | undefined;
   constructor(
     readonly metrics: MetricsReader | undefined,
     readonly events: EventsReader | undefined,
     private readonly files: FilesSource | undefined,
-  ) {}
+  ) {
+    // Exact turn durations only where the metrics come from the same files.
+    this.traces = files && metrics === files.metrics ? files.traces : undefined;
+  }
+  inputReport(): Promise<InputReport | undefined> {
+    return this.files ? this.files.inputReport() : Promise.resolve(undefined);
+  }
   extent(): Promise<TimeWindow | undefined> {
     // Only a pure files source bounds "now"; a live backend means up to the present.
     return this.files && this.metrics === this.files.metrics
@@ -71,7 +80,9 @@ export async function openSource(
       `no telemetry source: give --prometheus URL and/or --loki URL, or --files DIR (env PROMETHEUS_URL, LOKI_URL, LORECHAT_OTEL_OUTPUT_DIR); ${DEFAULT_OUTPUT_DIR} does not exist here`,
     );
   }
-  const fileSource = files ? await FilesSource.open(files) : undefined;
+  const fileSource = files
+    ? await FilesSource.open(files, { progress: flags.progress })
+    : undefined;
   const common = { timeoutMs: flags.timeoutMs, progress: flags.progress };
   let metrics: MetricsReader | undefined = fileSource?.metrics;
   if (prometheus) metrics = new PrometheusSource(new PrometheusClient(prometheus, common)).metrics;

@@ -28,6 +28,12 @@ export interface Series {
 
 export interface HistogramStep {
   readonly t: number;
+  /**
+   * Bounds of the observations, when the source knows them (OTLP histogram points carry
+   * min/max; Prometheus classic histograms do not). A quantile is clamped into them.
+   */
+  readonly min?: number;
+  readonly max?: number;
   /** Cumulative buckets of the observations in the step, ending with le = +Infinity. */
   readonly buckets: readonly Bucket[];
   readonly sum: number;
@@ -56,8 +62,11 @@ export interface MetricsReader {
   counterIncrease(query: MetricQuery, range: StepRange): Promise<Series[]>;
   histogramIncrease(query: MetricQuery, range: StepRange): Promise<HistogramSeries[]>;
   gauge(query: MetricQuery & { reduce: GaugeReduce }, range: StepRange): Promise<Series[]>;
-  /** The finest useful step (e.g. the export interval of files), if known. */
-  resolution?(): Promise<number | undefined>;
+  /**
+   * The finest useful step: the interval at which the app exported its points (the median
+   * time a point covers), if known. Steps shorter than this put a whole export into one step.
+   */
+  resolution?(window?: TimeWindow): Promise<number | undefined>;
 }
 
 /** The plan's EventContext, normalised from the log record's body and attributes. */
@@ -84,12 +93,45 @@ export interface TelemetryEvent {
   readonly fingerprint?: string;
   /** Query text, only present when the app captures content. */
   readonly query?: string;
+  /** `llm.response`: the call's token counts. */
+  readonly tokens?: { readonly model: string; readonly input?: number; readonly output?: number };
 }
 
 export interface EventsReader {
   readonly description: string;
   /** Events whose time lies in (start, end], optionally only those with the given names. */
   events(window: TimeWindow, names?: readonly string[]): Promise<TelemetryEvent[]>;
+}
+
+/** A finished span of a chat turn (`invoke_workflow {graph}`), with its exact duration. */
+export interface TurnSpan {
+  /** End time, epoch ms. */
+  readonly time: number;
+  readonly durationMs: number;
+  readonly error: boolean;
+}
+
+export interface TracesReader {
+  readonly description: string;
+  /** Chat-turn spans that ended in (start, end]. */
+  turns(window: TimeWindow): Promise<TurnSpan[]>;
+}
+
+/** A line of an input file that could not be used. */
+export interface InputProblem {
+  readonly file: string;
+  /** 1-based line number. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** What a file source read and what it could not use. */
+export interface InputReport {
+  readonly files: ReadonlyArray<{ readonly file: string; readonly lines: number }>;
+  /** Lines that could not be used, in all files. */
+  readonly unusableLines: number;
+  /** The first unusable lines with their reasons (at most 20). */
+  readonly problems: readonly InputProblem[];
 }
 
 /**
@@ -99,6 +141,10 @@ export interface EventsReader {
 export interface TelemetrySource {
   readonly metrics?: MetricsReader;
   readonly events?: EventsReader;
+  /** Exact chat-turn durations (files with traces.jsonl). */
+  readonly traces?: TracesReader;
+  /** Files: what was read and which lines could not be used. */
+  inputReport?(): Promise<InputReport | undefined>;
   /** Where data exist, if the source can tell (files); undefined means "up to now". */
   extent(): Promise<TimeWindow | undefined>;
   describe(): string;

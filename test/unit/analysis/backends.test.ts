@@ -88,8 +88,9 @@ describe('Prometheus source (HTTP API response format)', () => {
     expect(p95[0]?.[0]).toBe(t * 1000);
     expect(p95[0]?.[1]).toBeCloseTo(2 + 3 * (7.95 / 11), 10);
     const queries = prom.requests.map((u) => u.searchParams.get('query'));
-    // The window plus Prometheus's 5 min lookback for each series' baseline.
-    expect(queries).toContain('chat_response_time_seconds_bucket[900000ms]');
+    // The window plus Prometheus's 5 min lookback for each series' baseline, in PromQL's
+    // duration syntax.
+    expect(queries).toContain('chat_response_time_seconds_bucket[15m]');
     expect(prom.requests.every((u) => u.pathname === '/api/v1/query')).toBe(true);
     expect(prom.requests[0]?.searchParams.get('time')).toBe(`${t}.000`);
   });
@@ -104,13 +105,15 @@ describe('Prometheus source (HTTP API response format)', () => {
     });
     const q = prom.requests[0];
     // Steps end at 10500 s, 6900 s, 3300 s; the first window opens at -300 s, minus 5 min.
-    expect(q?.searchParams.get('query')).toBe('lorechat_errors_total{component="llm"}[11100000ms]');
+    expect(q?.searchParams.get('query')).toBe('lorechat_errors_total{component="llm"}[3h5m]');
     expect(q?.searchParams.get('time')).toBe('10500.000');
   });
 
-  it('step increases: baseline before the window, resets from zero, 0 for quiet steps', () => {
+  it('step increases: spread over each sample interval, resets from zero, 0 for quiet steps', () => {
     const range = { start: 60_000, end: 240_000, step: 60_000 };
-    // Steps (0,60], (60,120], (120,180], (180,240] s.
+    // Steps (0,60], (60,120], (120,180], (180,240] s. The +2 between -10 s and 30 s accrued
+    // over 40 s, 30 s of them inside the range: 1.5. The reset to 2 at 150 s is spread over the
+    // median sample gap (60 s) before it: 1 in (60,120], 1 in (120,180]; +2 by 170 s: 2 more.
     expect([
       ...stepIncreases(
         [
@@ -123,10 +126,15 @@ describe('Prometheus source (HTTP API response format)', () => {
         range,
       ),
     ]).toEqual([
-      [60_000, 2],
-      [120_000, 0],
-      [180_000, 4],
+      [60_000, 1.5],
+      [120_000, 1],
+      [180_000, 3],
     ]);
+    // A steady counter exported every 20 s: a 10 s step never gets a whole export's increase.
+    const steady: Array<[number, number]> = [0, 20, 40, 60].map((s) => [s * 1000, s]);
+    expect([
+      ...stepIncreases(steady, { start: 10_000, end: 60_000, step: 10_000 }).values(),
+    ]).toEqual([10, 10, 10, 10, 10, 10]);
     // Born inside the window: the first sample counts from zero.
     expect([...stepIncreases([[130_000, 3]], range)]).toEqual([[180_000, 3]]);
     // Ended before the window: nothing.

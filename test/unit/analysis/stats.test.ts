@@ -6,9 +6,15 @@ import {
   linearRegression,
   quantile,
   stddev,
+  tCritical95,
   zScores,
 } from '../../../src/analysis/stats.js';
-import { formatDuration, parseDuration, parseTime } from '../../../src/analysis/time.js';
+import {
+  formatDuration,
+  parseDuration,
+  parseTime,
+  promDuration,
+} from '../../../src/analysis/time.js';
 import { UsageError } from '../../../src/analysis/errors.js';
 import { fitTrend, forecastNext } from '../../../src/analysis/trends.js';
 import { growthRate } from '../../../src/analysis/recommend.js';
@@ -58,17 +64,49 @@ describe('forecast', () => {
     expect(holt(ys).forecast(1)).toBeCloseTo(10 + 4 * 20, 6);
   });
 
-  it('states the method: Holt with enough points, linear regression with few', () => {
+  it('states the method: Holt with enough points, a least-squares line with few, none below 4', () => {
     const step = 60_000;
     const many = Array.from({ length: 10 }, (_, i) => [i * step, 5 + i] as const);
-    const few = many.slice(0, 3);
+    const few = many.slice(0, 4);
     const h = forecastNext(many, step);
     expect(h?.method).toMatch(/^Holt's double exponential smoothing/);
     expect(h?.value).toBeCloseTo(15, 6);
+    expect(h?.points).toBe(10);
     const l = forecastNext(few, step);
-    expect(l?.method).toMatch(/^linear regression/);
-    expect(l?.value).toBeCloseTo(8, 6);
-    expect(l?.at).toBe(new Date(3 * step).toISOString());
+    expect(l?.method).toMatch(/^least-squares line/);
+    expect(l?.value).toBeCloseTo(9, 6);
+    expect(l?.at).toBe(new Date(4 * step).toISOString());
+    // Thin data: no forecast from 3 steps, no trend either.
+    expect(forecastNext(many.slice(0, 3), step)).toBeNull();
+    expect(fitTrend(many.slice(0, 3))).toBeNull();
+  });
+
+  it("Student's t 95 % critical values: the table, then the expansion (R's qt(0.975, df))", () => {
+    expect(tCritical95(1)).toBeCloseTo(12.706204736174707, 12);
+    expect(tCritical95(3)).toBeCloseTo(3.182446305284263, 12);
+    expect(tCritical95(30)).toBeCloseTo(2.042272456301236, 12);
+    expect(tCritical95(31)).toBeCloseTo(2.039513446396408, 6);
+    expect(tCritical95(40)).toBeCloseTo(2.021075390306273, 6);
+    expect(tCritical95(100)).toBeCloseTo(1.983971518523552, 6);
+    expect(tCritical95(0)).toBeNaN();
+  });
+
+  it("a forecast's interval is Student's t prediction interval of the fitted line", () => {
+    const step = 60_000;
+    // y = 2x + noise (+1, -1, +1, -1, +1): residual SD s = sqrt(SSE / (n - 2)).
+    const noise = [1, -1, 1, -1, 1];
+    const pts = noise.map((e, i) => [i * step, 2 * i + e] as const);
+    const f = forecastNext(pts, step);
+    const fit = linearRegression(
+      pts.map(([t]) => t / step),
+      pts.map(([, v]) => v),
+    );
+    const s = Math.sqrt(fit.sse / 3);
+    // t(0.975, 3) = 3.182446...; x = 5, mean x = 2, Sxx = 10.
+    const half = 3.182446305284263 * s * Math.sqrt(1 + 1 / 5 + 9 / 10);
+    expect(f?.value).toBeCloseTo(fit.intercept + fit.slope * 5, 10);
+    expect((f?.high ?? 0) - (f?.value ?? 0)).toBeCloseTo(half, 6);
+    expect((f?.value ?? 0) - (f?.low ?? 0)).toBeCloseTo(half, 6);
   });
 
   it('tracks a level shift better than a straight line would', () => {
@@ -103,6 +141,17 @@ describe('histogram quantile (PromQL algorithm)', () => {
     expect(histogramQuantile(0.5, cumulativeBuckets([0.1], [0, 0]))).toBeNaN();
   });
 
+  it('clamps the interpolated quantile into the observed min and max', () => {
+    // The demo's four turns of 0.016-0.060 s all sit in the plan's first bucket (0, 0.1]:
+    // interpolation alone says p95 = 0.095 s, slower than any turn.
+    const four = cumulativeBuckets([0.1, 0.5, 1, 2, 5], [4, 0, 0, 0, 0, 0]);
+    expect(histogramQuantile(0.95, four)).toBeCloseTo(0.095, 10);
+    expect(histogramQuantile(0.95, four, { min: 0.016, max: 0.06 })).toBe(0.06);
+    expect(histogramQuantile(0.05, four, { min: 0.016, max: 0.06 })).toBe(0.016);
+    // Inside the observed range nothing changes.
+    expect(histogramQuantile(0.5, four, { min: 0.001, max: 0.09 })).toBeCloseTo(0.05, 10);
+  });
+
   it('raw quantile interpolates between ranks', () => {
     expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
     expect(quantile([1, 2, 3, 4], 0.95)).toBeCloseTo(3.85, 10);
@@ -122,7 +171,20 @@ describe('durations and times', () => {
     expect(parseDuration('7d')).toBe(7 * 86_400_000);
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('500ms')).toBe(500);
-    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(5_400_000)).toBe('1h 30m');
+  });
+
+  it('formats durations for people and for PromQL (no raw milliseconds)', () => {
+    expect(formatDuration(86_700_000)).toBe('1d 0h 5m');
+    expect(formatDuration(157)).toBe('157ms');
+    expect(formatDuration(90_000)).toBe('1m 30s');
+    expect(formatDuration(7 * 86_400_000)).toBe('7d');
+    expect(promDuration(86_700_000)).toBe('1d5m');
+    expect(promDuration(900_000)).toBe('15m');
+    expect(promDuration(1_500)).toBe('1s500ms');
+    // Prometheus's duration syntax round-trips through our own parser.
+    for (const ms of [86_700_000, 900_000, 3_600_000 * 30, 1_500])
+      expect(parseDuration(promDuration(ms))).toBe(ms);
   });
 
   it.each(['', '7', 'd', '7x', '-1h', '0s', '7d junk'])(

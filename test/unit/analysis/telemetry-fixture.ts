@@ -210,6 +210,8 @@ export async function writeTelemetry(dir: string, scenario: Scenario): Promise<v
           t - 10,
           { ...base, component: 'llm', action: 'response' },
           { [s.ATTR_GEN_AI_REQUEST_MODEL]: model },
+          // The instrumentation's body: the call's model and token counts.
+          { model, input_tokens: turn.inputTokens ?? 0, output_tokens: turn.outputTokens ?? 0 },
         );
       }
       emit(

@@ -9,14 +9,15 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonStdoutLogRecordExporter } from '../../../src/exporters/json-stdout.js';
 import {
   OtlpJsonFileLogRecordExporter,
   OtlpJsonFileSpanExporter,
 } from '../../../src/exporters/otlp-json-file.js';
-import { RotatingJsonlFile } from '../../../src/exporters/rotating-file.js';
+import { RotatingJsonlFile, rotatedFiles } from '../../../src/exporters/rotating-file.js';
+import { gunzipSync } from 'node:zlib';
 import { formatSummary, percentile, SummarySpanProcessor } from '../../../src/exporters/summary.js';
 import { SyncBatchSpanProcessor } from '../../../src/exporters/sync-batch-processor.js';
 import { EVENT_CHAT_COMPLETE } from '../../../src/semconv.js';
@@ -31,17 +32,20 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const resource = resourceFromAttributes({ 'service.name': 'exporters-test' });
 
 describe('RotatingJsonlFile', () => {
-  it('rotates before exceeding maxBytes and keeps only maxFiles rotated files', () => {
+  it('rotates before exceeding maxBytes and keeps only maxFiles rotated files, gzip-compressed', async () => {
     const file = new RotatingJsonlFile(join(dir, 'traces.jsonl'), { maxBytes: 100, maxFiles: 2 });
     const line = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(30) }); // ~45 bytes
     for (let n = 0; n < 10; n++) file.appendLines([line(n)]);
-    expect(readdirSync(dir).sort()).toEqual(['traces.1.jsonl', 'traces.2.jsonl', 'traces.jsonl']);
-    for (const name of readdirSync(dir)) {
-      expect(readFileSync(join(dir, name)).length).toBeLessThanOrEqual(100);
-    }
+    await file.idle();
+    const rotated = rotatedFiles(join(dir, 'traces.jsonl'));
+    expect(rotated.map((f) => f.compressed)).toEqual([true, true]);
+    expect(readdirSync(dir).sort()).toEqual(
+      [...rotated.map((f) => basename(f.path)), 'traces.jsonl'].sort(),
+    );
     const live = readFileSync(join(dir, 'traces.jsonl'), 'utf8').trim().split('\n');
+    expect(live.length * 45).toBeLessThanOrEqual(100);
     expect(JSON.parse(live.at(-1)!)).toMatchObject({ n: 9 });
-    const oldest = readFileSync(join(dir, 'traces.2.jsonl'), 'utf8').trim().split('\n');
+    const oldest = gunzipSync(readFileSync(rotated[0]!.path)).toString('utf8').trim().split('\n');
     expect(JSON.parse(oldest[0]!)).toMatchObject({ n: 4 });
   });
 
