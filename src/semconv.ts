@@ -147,7 +147,15 @@ export const STATUS_SUCCESS = 'success' as const;
 export const STATUS_ERROR = 'error' as const;
 
 /** Components of the plan's "error rate by component". */
-export const COMPONENTS = ['chat', 'graph', 'vector', 'llm', 'tool', 'retriever'] as const;
+export const COMPONENTS = [
+  'chat',
+  'graph',
+  'vector',
+  'llm',
+  'tool',
+  'retriever',
+  'embeddings',
+] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Vector-store operations of the plan (`operation` label values). */

@@ -265,7 +265,9 @@ export class LangChainEmbeddingsInstrumentation extends LoreChatInstrumentationB
       if (dims !== undefined) op.span.setAttribute(s.ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT, dims);
     }
     if (this.getConfig().llmMetrics !== false) this._duration.record(elapsedSeconds(op), attrs);
-    this.countOperation('llm', type);
+    // Its own component: chat models count under `llm` from another instrumentation scope,
+    // and Prometheus (no scope labels) would fold the two series with equal labels into one.
+    this.countOperation('embeddings', type);
   }
 }
 
