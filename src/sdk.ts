@@ -73,6 +73,10 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+/** `host.id` (semantic conventions, incubating: not exported by the stable entry). */
+const ATTR_HOST_ID = 'host.id';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type LoreChatOtelConfig, type LoreChatOtelOptions } from './config.js';
 import { otlpPipelineFromEnv, type OtlpPipeline } from './exporters/from-env.js';
@@ -291,6 +295,8 @@ export interface LoreChatTelemetry {
    * event loop (one timer, at most `shutdownTimeoutMs`), so a `beforeExit` shutdown completes.
    */
   shutdown(): Promise<void>;
+  /** Whether `shutdown()` gave up at `shutdownTimeoutMs` (something is still unsent). */
+  shutdownTimedOut(): boolean;
   /**
    * For `exit` handlers, when no asynchronous work can run any more: ends the turns whose
    * telemetry was still being completed, writes what the embedded files' processors hold,
@@ -328,21 +334,24 @@ function withTimeout(
   ms: number,
   what: string,
   hold: boolean,
-): Promise<void> {
+): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
+  const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => {
       diag.warn(
         `lorechat-otel: ${what} did not finish within ${ms} ms; what is still unsent is spooled or lost`,
       );
-      resolve();
+      resolve(false);
     }, ms);
     if (!hold) timer.unref();
   });
   return Promise.race([
     promise.then(
-      () => undefined,
-      (err: unknown) => diag.error(`lorechat-otel: ${what} failed`, err),
+      () => true,
+      (err: unknown) => {
+        diag.error(`lorechat-otel: ${what} failed`, err);
+        return true;
+      },
     ),
     timeout,
   ]).finally(() => clearTimeout(timer));
@@ -352,11 +361,37 @@ function isResolvedConfig(o: LoreChatOtelOptions | LoreChatOtelConfig): o is Lor
   return 'mode' in o && Object.isFrozen(o);
 }
 
+/**
+ * The host detector, with `host.id` read synchronously on Linux (`/etc/machine-id`, then
+ * `/var/lib/dbus/machine-id`, the files the upstream detector reads). Upstream reads it
+ * through a dynamic `import()` that, in an ES module app, does not settle before the app's
+ * main module has finished evaluating (its top-level `await`s included): an app that calls
+ * `process.exit()` at the end of its main module would write every line without `host.id`.
+ * Elsewhere (macOS, Windows: a child process) the upstream detector is used as is.
+ */
+const syncHostDetector: ResourceDetector = {
+  detect(config) {
+    const detected = hostDetector.detect(config);
+    if (process.platform !== 'linux') return detected;
+    for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+      try {
+        const id = readFileSync(path, 'utf8').trim();
+        if (id !== '') {
+          return { attributes: { ...detected.attributes, [ATTR_HOST_ID]: id } };
+        }
+      } catch {
+        // try the next file
+      }
+    }
+    return detected;
+  },
+};
+
 /** `OTEL_NODE_RESOURCE_DETECTORS`, as NodeSDK reads it; all of them by default. */
 function resourceDetectorsFromEnv(): ResourceDetector[] {
   const all = new Map<string, ResourceDetector>([
     ['env', envDetector],
-    ['host', hostDetector],
+    ['host', syncHostDetector],
     ['os', osDetector],
     ['process', processDetector],
     ['serviceinstance', serviceInstanceIdDetector],
@@ -364,7 +399,7 @@ function resourceDetectorsFromEnv(): ResourceDetector[] {
   const names = getStringListFromEnv('OTEL_NODE_RESOURCE_DETECTORS') ?? ['all'];
   // env last: OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES win over detected values.
   if (names.includes('all'))
-    return [serviceInstanceIdDetector, processDetector, hostDetector, osDetector, envDetector];
+    return [serviceInstanceIdDetector, processDetector, syncHostDetector, osDetector, envDetector];
   if (names.includes('none')) return [];
   return names.flatMap((n) => {
     const d = all.get(n);
@@ -537,6 +572,7 @@ function disabledHandle(config: LoreChatOtelConfig): LoreChatTelemetry {
     summary: () => undefined,
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
+    shutdownTimedOut: () => false,
     finalizeSync: () => undefined,
   };
 }
@@ -592,6 +628,7 @@ export function startLoreChatTelemetry(
     );
 
   let shutdownPromise: Promise<void> | undefined;
+  let timedOut = false;
   let summaryPrinted = false;
   const printSummary = (): void => {
     if (!parts.summary || summaryPrinted) return;
@@ -623,7 +660,8 @@ export function startLoreChatTelemetry(
         config.shutdownTimeoutMs,
         'flushing telemetry',
         false,
-      ),
+      ).then(() => undefined),
+    shutdownTimedOut: () => timedOut,
     finalizeSync: () => {
       for (const i of parts.instrumentations) {
         try {
@@ -650,7 +688,10 @@ export function startLoreChatTelemetry(
         'shutting down telemetry',
         true,
       )
-        .then(() => parts.prometheus?.stop())
+        .then((finished) => {
+          timedOut = !finished;
+          return parts.prometheus?.stop();
+        })
         .then(printSummary);
       return shutdownPromise;
     },

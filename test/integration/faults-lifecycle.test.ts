@@ -170,6 +170,16 @@ describe('a misbehaving OTLP endpoint cannot hold a finished app', () => {
     expect(inst.exitAfterOutputMs).toBeLessThan(BOUND_MS + MARGIN_MS);
   });
 
+  it("silent, gRPC: the same (the gRPC exporter is the SDK's; past the bound the process ends as its loop would have)", async () => {
+    const plain = await run([APP_ESM]);
+    const inst = await run(
+      ['--import', REGISTER_ESM, APP_ESM],
+      otlpEnv(endpoints.silent ?? '', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+    );
+    expectSameApp(plain, inst);
+    expect(inst.exitAfterOutputMs).toBeLessThan(BOUND_MS + MARGIN_MS);
+  });
+
   it('with the default bound (5 s) and a silent endpoint, an idle app exits within it', async () => {
     const env = otlpEnv(endpoints.silent ?? '');
     delete env.LORECHAT_OTEL_SHUTDOWN_TIMEOUT_MS;
