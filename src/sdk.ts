@@ -121,8 +121,14 @@ export interface LoreChatSdkOptions {
 export interface LoreChatSdkParts {
   readonly config: LoreChatOtelConfig;
   readonly sdkOptions: LoreChatSdkOptions;
-  /** Ours (LangGraph, vector stores, chat models), the Node.js runtime and process metrics. */
+  /** Ours (LangGraph, vector stores, chat models): they patch modules, so they start first. */
   readonly instrumentations: readonly Instrumentation[];
+  /**
+   * The Node.js runtime and process metrics (none when `runtimeMetrics` is off). Created on
+   * call: `startLoreChatTelemetry` starts them one tick after the app's main module began,
+   * off the app's start-up path (they patch nothing; ~50 modules).
+   */
+  readonly runtimeInstrumentations: () => Instrumentation[];
   readonly summary: SummarySpanProcessor | undefined;
   readonly prometheus: PrometheusEndpoint | undefined;
   readonly files: EmbeddedFiles | undefined;
@@ -137,7 +143,7 @@ export interface LoreChatSdkParts {
 export interface BuildOptions {
   /**
    * Instrumentations to use instead of `createLoreChatInstrumentations(config)` (the
-   * runtime instrumentation is still added when `runtimeMetrics` is on).
+   * runtime metrics still start when `runtimeMetrics` is on).
    * @default createLoreChatInstrumentations(config)
    */
   readonly instrumentations?: readonly Instrumentation[];
@@ -180,18 +186,19 @@ export function buildLoreChatSdk(
         ...(options.redact ? { redact: options.redact } : {}),
       })),
   ];
-  if (config.runtimeMetrics) {
+  const runtimeInstrumentations = (): Instrumentation[] => {
+    if (!config.runtimeMetrics) return [];
     const { RuntimeNodeInstrumentation } = lazyRequire<RuntimeModules>(
       '@opentelemetry/instrumentation-runtime-node',
     );
     const { HostMetricsInstrumentation } = lazyRequire<HostModules>(
       '@opentelemetry/instrumentation-host-metrics',
     );
-    instrumentations.push(
+    return [
       new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }),
       new HostMetricsInstrumentation({ metricGroups: ['process.cpu', 'process.memory'] }),
-    );
-  }
+    ];
+  };
 
   const summary = config.summary ? new SummarySpanProcessor() : undefined;
   const jsonStdout = config.jsonStdout
@@ -259,6 +266,7 @@ export function buildLoreChatSdk(
     config,
     sdkOptions: { resource, instrumentations, spanProcessors, logRecordProcessors, metricReaders },
     instrumentations,
+    runtimeInstrumentations,
     summary,
     prometheus,
     files,
@@ -590,6 +598,18 @@ export function startLoreChatTelemetry(
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return disabledHandle(config);
   const parts = buildLoreChatSdk(config, build);
   const providers = startProviders(parts);
+  if (config.runtimeMetrics) {
+    setImmediate(() => {
+      try {
+        registerInstrumentations({
+          instrumentations: parts.runtimeInstrumentations(),
+          ...(providers.meterProvider ? { meterProvider: providers.meterProvider } : {}),
+        });
+      } catch (err) {
+        diag.error('lorechat-otel: runtime metrics could not start', err);
+      }
+    });
+  }
 
   const ready: Promise<void> = parts.prometheus
     ? parts.prometheus.start().then(

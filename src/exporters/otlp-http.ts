@@ -299,6 +299,8 @@ export class OtlpExportQueue<T> implements Spillable {
   private closed = false;
   /** Items dropped because the queue was full or the Collector refused them. */
   dropped = 0;
+  /** Queue-full drops not reported yet (reported as the SDK's batch processors do). */
+  private unreported = 0;
 
   constructor(
     private readonly codec: OtlpCodec<T>,
@@ -316,9 +318,8 @@ export class OtlpExportQueue<T> implements Spillable {
   add(item: T): void {
     if (this.closed) return;
     if (this.buffer.length >= this.options.maxQueueSize) {
-      if (this.dropped++ === 0) {
-        diag.warn(`lorechat-otel: ${this.signal} export queue full, dropping new items`);
-      }
+      this.dropped++;
+      this.unreported++;
       return;
     }
     this.buffer.push(item);
@@ -337,6 +338,12 @@ export class OtlpExportQueue<T> implements Spillable {
 
   /** Starts sending the next batch unless one is in flight. */
   private kick(): void {
+    if (this.unreported > 0) {
+      // The SDK's batch processors' wording, which tools already count.
+      const noun = { traces: 'spans', logs: 'log records', metrics: 'metric exports' }[this.signal];
+      diag.warn(`Dropped ${this.unreported} ${noun} because maxQueueSize reached`);
+      this.unreported = 0;
+    }
     if (this.sending || this.buffer.length === 0) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

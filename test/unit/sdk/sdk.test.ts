@@ -100,17 +100,18 @@ describe('buildLoreChatSdk', () => {
     expect(parts.sdkOptions.logRecordProcessors).toHaveLength(2); // OTLP batch + stdout
   });
 
-  it('adds the Node.js runtime instrumentation unless runtime metrics are off', () => {
+  it('creates the Node.js runtime and process metrics instrumentations unless runtime metrics are off', () => {
     const on = buildLoreChatSdk(loadConfig({}, {}), { instrumentations: [] });
+    expect(on.instrumentations).toHaveLength(0);
     // Loaded on demand (CommonJS in either build), so compared by name, not class.
-    expect(on.instrumentations.map((i) => i.instrumentationName)).toEqual([
+    expect(on.runtimeInstrumentations().map((i) => i.instrumentationName)).toEqual([
       '@opentelemetry/instrumentation-runtime-node',
       '@opentelemetry/instrumentation-host-metrics',
     ]);
     const off = buildLoreChatSdk(loadConfig({ runtimeMetrics: false }, {}), {
       instrumentations: [],
     });
-    expect(off.instrumentations).toHaveLength(0);
+    expect(off.runtimeInstrumentations()).toHaveLength(0);
   });
 
   it('the default instrumentations patch @langchain/core and @langchain/langgraph', () => {
