@@ -531,7 +531,11 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const durationS = (performance.now() - turn.start) / 1000;
     const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
     let finished = false;
-    const finishNow = (): void => finish(undefined, turn.lastValues);
+    // At exit the recorder's end (after the returned promise) never runs: end the span here.
+    const finishNow = (): void => {
+      finish(undefined, turn.lastValues);
+      turn.span.end(endTime);
+    };
     const finish = (memoryBytes: number | undefined, finalState: unknown): void => {
       if (finished) return;
       finished = true;
