@@ -379,15 +379,25 @@ export class OtlpExportQueue<T> implements Spillable {
     }
   }
 
-  /** Sends everything held now, one batch after another. */
+  /**
+   * Sends everything held now, one batch after another. Someone awaits this (the app's
+   * `forceFlush()`, our shutdown), so the event loop is held until it is done: the sends
+   * themselves are unreferenced, and an app awaiting its flush must not see the loop empty
+   * (`beforeExit`, our shutdown) in the middle of it.
+   */
   async forceFlush(): Promise<void> {
-    for (;;) {
-      if (this.sending) {
-        await this.sending;
-        continue;
+    const hold = setInterval(() => undefined, 1 << 30);
+    try {
+      for (;;) {
+        if (this.sending) {
+          await this.sending;
+          continue;
+        }
+        if (this.buffer.length === 0) return;
+        this.kick();
       }
-      if (this.buffer.length === 0) return;
-      this.kick();
+    } finally {
+      clearInterval(hold);
     }
   }
 

@@ -189,6 +189,33 @@ describe('a misbehaving OTLP endpoint cannot hold a finished app', () => {
   });
 });
 
+describe('an app that flushes explicitly', () => {
+  it('awaiting forceFlush() after each turn (a Collector that answers after 300 ms): the loop is held while it runs, no shutdown starts in between, every turn arrives', async () => {
+    // Answers 200 after 300 ms and keeps the JSON bodies: while the app awaits its flush,
+    // only our request is pending.
+    const bodies: string[] = [];
+    const delayed = createHttpServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        bodies.push(body);
+        setTimeout(() => res.end('{}'), 300);
+      });
+    });
+    const url = await listen(delayed);
+    const plain = await run([APP_ESM, '--turns', '3', '--flush']);
+    const inst = await run(
+      ['--import', REGISTER_ESM, APP_ESM, '--turns', '3', '--flush'],
+      otlpEnv(url, { OTEL_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+    );
+    expectSameApp(plain, inst);
+    expect(inst.stderr).not.toMatch(/after (Meter|Tracer|Logger)Provider shutdown/);
+    const workflows = bodies.join('\n').match(/"name":"invoke_workflow faults_graph"/g) ?? [];
+    expect(workflows).toHaveLength(3);
+  });
+});
+
 describe('hard exits keep what was buffered', () => {
   it('embedded, process.exit() right after the last turn: exit code 3 kept, the last turn is in the files with host.id', async () => {
     const out = join(dir, 'embedded-exit');
