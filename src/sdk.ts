@@ -96,6 +96,9 @@ import {
 import { createLoreChatInstrumentations } from './instrumentations/index.js';
 import { warnOnStderr } from './util/diagnostics.js';
 import { lazyRequire } from './util/lazy-require.js';
+// Types only (erased from the build): the runtime metrics load one tick after start.
+import type * as HostMetrics from '@opentelemetry/instrumentation-host-metrics';
+import type * as RuntimeNode from '@opentelemetry/instrumentation-runtime-node';
 
 /** `service.name` when neither `OTEL_SERVICE_NAME` nor `OTEL_RESOURCE_ATTRIBUTES` sets it. */
 export const DEFAULT_SERVICE_NAME = 'lorechat';
@@ -161,13 +164,6 @@ function metricExportIntervalMillis(): number {
   return v !== undefined && v > 0 ? v : 60_000;
 }
 
-interface RuntimeModules {
-  RuntimeNodeInstrumentation: new (config: object) => Instrumentation;
-}
-interface HostModules {
-  HostMetricsInstrumentation: new (config: object) => Instrumentation;
-}
-
 /** Creates the SDK's components from the configuration, starting nothing. */
 export function buildLoreChatSdk(
   config: LoreChatOtelConfig,
@@ -188,10 +184,10 @@ export function buildLoreChatSdk(
   ];
   const runtimeInstrumentations = (): Instrumentation[] => {
     if (!config.runtimeMetrics) return [];
-    const { RuntimeNodeInstrumentation } = lazyRequire<RuntimeModules>(
+    const { RuntimeNodeInstrumentation } = lazyRequire<typeof RuntimeNode>(
       '@opentelemetry/instrumentation-runtime-node',
     );
-    const { HostMetricsInstrumentation } = lazyRequire<HostModules>(
+    const { HostMetricsInstrumentation } = lazyRequire<typeof HostMetrics>(
       '@opentelemetry/instrumentation-host-metrics',
     );
     return [

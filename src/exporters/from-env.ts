@@ -24,6 +24,10 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+// Types only (erased from the build): the modules themselves load on demand.
+import type * as GrpcLogs from '@opentelemetry/exporter-logs-otlp-grpc';
+import type * as GrpcMetrics from '@opentelemetry/exporter-metrics-otlp-grpc';
+import type * as GrpcTrace from '@opentelemetry/exporter-trace-otlp-grpc';
 import { lazyRequire } from '../util/lazy-require.js';
 import {
   logCodec,
@@ -93,15 +97,6 @@ export interface OtlpPipeline {
   readonly replaySenders: Partial<Record<OtlpSignal, OtlpHttpSender>>;
 }
 
-interface GrpcTraceModule {
-  OTLPTraceExporter: new () => SpanExporter;
-}
-interface GrpcLogModule {
-  OTLPLogExporter: new () => LogRecordExporter;
-}
-interface GrpcMetricModule {
-  OTLPMetricExporter: new () => PushMetricExporter;
-}
 interface SdkTraceModule {
   BatchSpanProcessor: new (config: object) => SpanProcessor;
   SimpleSpanProcessor: new (config: object) => SpanProcessor;
@@ -156,7 +151,7 @@ export function otlpPipelineFromEnv(
         };
         if (protocol === 'grpc') {
           const t = lazyRequire<SdkTraceModule>('@opentelemetry/sdk-trace');
-          const g = lazyRequire<GrpcTraceModule>('@opentelemetry/exporter-trace-otlp-grpc');
+          const g = lazyRequire<typeof GrpcTrace>('@opentelemetry/exporter-trace-otlp-grpc');
           pipeline.spanProcessors.push(
             new t.BatchSpanProcessor({ exporter: new g.OTLPTraceExporter(), ...batch }),
           );
@@ -197,7 +192,7 @@ export function otlpPipelineFromEnv(
         };
         if (protocol === 'grpc') {
           const l = lazyRequire<SdkLogsModule>('@opentelemetry/sdk-logs');
-          const g = lazyRequire<GrpcLogModule>('@opentelemetry/exporter-logs-otlp-grpc');
+          const g = lazyRequire<typeof GrpcLogs>('@opentelemetry/exporter-logs-otlp-grpc');
           pipeline.logRecordProcessors.push(
             new l.BatchLogRecordProcessor({ exporter: new g.OTLPLogExporter(), ...batch }),
           );
@@ -235,7 +230,7 @@ export function otlpPipelineFromEnv(
         const protocol = otlpProtocol('METRICS');
         let exporter: PushMetricExporter;
         if (protocol === 'grpc') {
-          const g = lazyRequire<GrpcMetricModule>('@opentelemetry/exporter-metrics-otlp-grpc');
+          const g = lazyRequire<typeof GrpcMetrics>('@opentelemetry/exporter-metrics-otlp-grpc');
           exporter = new g.OTLPMetricExporter();
         } else {
           // Collections are cumulative by default: dropping an old one loses no count.
