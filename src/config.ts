@@ -131,6 +131,24 @@ export interface LoreChatOtelConfig {
    * @default 32768
    */
   readonly logQueueSize: number;
+  /**
+   * OTLP mode: when the process ends before its telemetry is sent (`process.exit()`, an
+   * uncaught exception, a shutdown past its timeout), write what is unsent to `spoolDir`
+   * as OTLP-JSON lines and send it at the next start (`LORECHAT_OTEL_SPOOL`). OTLP/HTTP only.
+   * @default true
+   */
+  readonly spool: boolean;
+  /**
+   * Directory of the spool (`LORECHAT_OTEL_SPOOL_DIR`), resolved against the working directory.
+   * @default '.lorechat/spool'
+   */
+  readonly spoolDir: string;
+  /**
+   * The spool never grows beyond this many bytes; what does not fit is dropped
+   * (`LORECHAT_OTEL_SPOOL_MAX_BYTES`).
+   * @default 33554432 (32 MiB)
+   */
+  readonly spoolMaxBytes: number;
 }
 
 /** Options that can be passed in code; each overrides its environment variable. */
@@ -156,6 +174,9 @@ export const DEFAULTS = {
   // most ~26 MB of spans + ~20 MB of log records (README, Configuration).
   spanQueueSize: 16_384,
   logQueueSize: 32_768,
+  spool: true,
+  spoolDir: '.lorechat/spool',
+  spoolMaxBytes: 32 * 1024 * 1024,
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -309,6 +330,13 @@ export function loadConfig(
       parseInteger(1, MAX_QUEUE_SIZE),
     ),
     logQueueSize: pick('logQueueSize', 'OTEL_BLRP_MAX_QUEUE_SIZE', parseInteger(1, MAX_QUEUE_SIZE)),
+    spool: pick('spool', 'LORECHAT_OTEL_SPOOL', parseBoolean),
+    spoolDir: resolve(pick('spoolDir', 'LORECHAT_OTEL_SPOOL_DIR', parseString)),
+    spoolMaxBytes: pick(
+      'spoolMaxBytes',
+      'LORECHAT_OTEL_SPOOL_MAX_BYTES',
+      parseInteger(0, Number.MAX_SAFE_INTEGER),
+    ),
   };
   return Object.freeze(config);
 }

@@ -1,28 +1,33 @@
 /**
  * Side-effect entry: `node --require lorechat-otel/register app.cjs` or
  * `node --import lorechat-otel/register app.mjs`. Registers the ESM loader hook (no loader
- * flags needed), starts the SDK from the environment and flushes telemetry when the process
- * ends. Silent unless `OTEL_LOG_LEVEL` asks for diagnostics; never throws into the app.
+ * flags needed), starts the telemetry from the environment and flushes it when the process
+ * ends. Silent unless `OTEL_LOG_LEVEL` asks for diagnostics (on stderr); never throws into
+ * the app.
+ *
+ * Once per process: the CommonJS and the ES module builds are different module instances
+ * (`--require` in `NODE_OPTIONS` plus `--import` on the command line loads both), so the
+ * guard is a global symbol, not module state. With `OTEL_SDK_DISABLED=true` nothing at all
+ * happens: no hook, no port, no file, no summary.
  */
-import { diag, DiagConsoleLogger } from '@opentelemetry/api';
-import { diagLogLevelFromString } from '@opentelemetry/core';
-import { pathToFileURL } from 'node:url';
+import { diag } from '@opentelemetry/api';
+import { getBooleanFromEnv } from '@opentelemetry/core';
 import { loadConfig } from './config.js';
 import { startLoreChatTelemetry } from './sdk.js';
+import { installDiagLogger } from './util/diagnostics.js';
 import { instrumentedModuleNames, registerEsmHook } from './util/esm-hook.js';
+import { moduleUrl } from './util/lazy-require.js';
 import { installProcessHooks } from './util/process-hooks.js';
 
-function moduleUrl(): string {
-  // The CommonJS build has `__filename` and no `import.meta`; the ES module build the reverse.
-  return typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
-}
+const LOADED = Symbol.for('lorechat-otel.register');
 
 function main(): void {
-  const logLevel = process.env.OTEL_LOG_LEVEL;
-  if (logLevel !== undefined && logLevel !== '') {
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
-  }
+  const g = globalThis as { [LOADED]?: true };
+  if (g[LOADED]) return;
+  g[LOADED] = true;
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
   try {
+    installDiagLogger();
     const config = loadConfig();
     const telemetry = startLoreChatTelemetry(config);
     registerEsmHook(instrumentedModuleNames(telemetry.instrumentations), moduleUrl());

@@ -28,11 +28,19 @@ interface SyncExporter<T> {
   shutdown(): Promise<void>;
 }
 
-class SyncBatcher<T> {
+interface WithResource {
+  readonly resource: {
+    readonly asyncAttributesPending?: boolean;
+    waitForAsyncAttributes?(): Promise<void>;
+  };
+}
+
+class SyncBatcher<T extends WithResource> {
   private buffer: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private dropped = 0;
   private closed = false;
+  private waitingForResource = false;
   private readonly maxBatchSize: number;
   private readonly delay: number;
   private readonly maxQueueSize: number;
@@ -60,10 +68,31 @@ class SyncBatcher<T> {
     }
   }
 
-  /** Writes everything buffered, now. */
-  flushSync(): void {
+  /**
+   * Writes everything buffered. Until the resource's asynchronous attributes (`host.id`)
+   * have settled the write waits for them, as the SDK's batch processors do, unless `force`
+   * (an `exit` handler, where nothing asynchronous runs any more).
+   */
+  flushSync(force = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const resource = this.buffer.find((i) => i.resource.asyncAttributesPending === true)?.resource;
+    if (!force && resource?.waitForAsyncAttributes) {
+      if (!this.waitingForResource) {
+        this.waitingForResource = true;
+        resource.waitForAsyncAttributes().then(
+          () => {
+            this.waitingForResource = false;
+            this.flushSync();
+          },
+          () => {
+            this.waitingForResource = false;
+            this.flushSync(true);
+          },
+        );
+      }
+      return;
+    }
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.maxBatchSize);
       this.exporter.export(batch, (result) => {
@@ -74,10 +103,28 @@ class SyncBatcher<T> {
     }
   }
 
-  shutdown(): Promise<void> {
-    this.flushSync();
+  async shutdown(): Promise<void> {
+    await this.settleResources();
+    this.flushSync(true);
     this.closed = true;
     return this.exporter.shutdown();
+  }
+
+  /** Waits for the buffered items' resources to settle, then writes them. */
+  async forceFlush(): Promise<void> {
+    await this.settleResources();
+    this.flushSync(true);
+  }
+
+  private async settleResources(): Promise<void> {
+    const pending = new Set(
+      this.buffer.filter((i) => i.resource.asyncAttributesPending === true).map((i) => i.resource),
+    );
+    await Promise.all(
+      [...pending].map(
+        (r) => r.waitForAsyncAttributes?.().catch(() => undefined) ?? Promise.resolve(),
+      ),
+    );
   }
 }
 
@@ -91,11 +138,10 @@ export class SyncBatchSpanProcessor implements SpanProcessor {
     if (span.spanContext().traceFlags & 1) this.batcher.add(span);
   }
   flushSync(): void {
-    this.batcher.flushSync();
+    this.batcher.flushSync(true);
   }
   forceFlush(): Promise<void> {
-    this.batcher.flushSync();
-    return Promise.resolve();
+    return this.batcher.forceFlush();
   }
   shutdown(): Promise<void> {
     return this.batcher.shutdown();
@@ -111,11 +157,10 @@ export class SyncBatchLogRecordProcessor implements LogRecordProcessor {
     this.batcher.add(logRecord);
   }
   flushSync(): void {
-    this.batcher.flushSync();
+    this.batcher.flushSync(true);
   }
   forceFlush(): Promise<void> {
-    this.batcher.flushSync();
-    return Promise.resolve();
+    return this.batcher.forceFlush();
   }
   shutdown(): Promise<void> {
     return this.batcher.shutdown();

@@ -146,6 +146,8 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
   declare private _shared: ResolvedSharedConfig;
   declare private _sessions: SessionTracker;
   declare private _pending: Set<Promise<void>>;
+  /** Ends a pending turn now, without its session memory (for `exit` handlers). */
+  declare private _finishNow: Set<() => void>;
   declare private _turns: WeakMap<TurnInfo, TurnRecord>;
   declare private _responseTime: Histogram;
   declare private _nodeDuration: Histogram;
@@ -172,6 +174,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
       ),
     });
     this._pending ??= new Set();
+    this._finishNow ??= new Set();
     this._turns ??= new WeakMap();
     this._interrupted ??= new Map();
   }
@@ -247,6 +250,15 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
    */
   async whenIdle(): Promise<void> {
     while (this._pending.size > 0) await Promise.allSettled([...this._pending]);
+  }
+
+  /**
+   * Ends, synchronously, the turns whose telemetry is still being completed (without their
+   * session memory): called from a process `exit` handler, after which the asynchronous
+   * completion would never run (`process.exit()` right after the last turn).
+   */
+  finishPendingSync(): void {
+    for (const finishNow of [...this._finishNow]) finishNow();
   }
 
   private patchPregel(Pregel: PregelClass | undefined): void {
@@ -518,7 +530,16 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
     const endTime = Date.now();
     const durationS = (performance.now() - turn.start) / 1000;
     const failed = outcome.kind === 'error' && !isGraphControlFlow(outcome.error);
+    let finished = false;
+    // At exit the recorder's end (after the returned promise) never runs: end the span here.
+    const finishNow = (): void => {
+      finish(undefined, turn.lastValues);
+      turn.span.end(endTime);
+    };
     const finish = (memoryBytes: number | undefined, finalState: unknown): void => {
+      if (finished) return;
+      finished = true;
+      this._finishNow.delete(finishNow);
       const { span, info } = turn;
       try {
         const ec = {
@@ -590,6 +611,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
           .catch((err: unknown) => this._diag.error('failed to finish a workflow span', err))
           .finally(() => this._pending.delete(pending));
         this._pending.add(pending);
+        this._finishNow.add(finishNow);
         return pending;
       }
       // Pin this turn's checkpoint now (the lookup of the thread's latest checkpoint starts
@@ -612,6 +634,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
         });
       });
       this._pending.add(pending);
+      this._finishNow.add(finishNow);
       return pending;
     } catch (err) {
       this._diag.error('failed to finish a workflow span', err);

@@ -1,9 +1,10 @@
-import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { DEFAULTS, loadConfig } from '../../../src/config.js';
+import {
+  OtlpHttpLogRecordProcessor,
+  OtlpHttpSpanProcessor,
+} from '../../../src/exporters/otlp-http.js';
 import { prometheusBaseName } from '../../../src/exporters/prometheus-endpoint.js';
 import { SummarySpanProcessor } from '../../../src/exporters/summary.js';
 import { buildLoreChatSdk } from '../../../src/sdk.js';
@@ -24,29 +25,31 @@ describe('buildLoreChatSdk', () => {
     });
     expect(parts.prometheus).toBeDefined();
     expect(parts.sdkOptions.metricReaders).toHaveLength(2);
-    expect(parts.sdkOptions.metricReaders?.[0]).toBe(parts.prometheus?.reader);
-    expect(parts.sdkOptions.spanProcessors?.[0]).toBeInstanceOf(SummarySpanProcessor);
+    expect(parts.sdkOptions.metricReaders[0]).toBe(parts.prometheus?.reader);
+    expect(parts.sdkOptions.spanProcessors[0]).toBeInstanceOf(SummarySpanProcessor);
     expect(parts.sdkOptions.logRecordProcessors).toHaveLength(1);
     expect(parts.syncProcessors).toHaveLength(2);
     expect(parts.prometheus?.url).toBeUndefined(); // nothing started
   });
 
-  it('otlp mode builds the env-equivalent batch processors and leaves readers to the SDK', () => {
+  it('otlp mode (http/protobuf) exports every signal through the OTLP/HTTP queues, spool on', () => {
     const parts = buildLoreChatSdk(
       loadConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
     );
     expect(parts.sdkOptions.spanProcessors).toHaveLength(1);
-    expect(parts.sdkOptions.spanProcessors?.[0]).toBeInstanceOf(BatchSpanProcessor);
+    expect(parts.sdkOptions.spanProcessors[0]).toBeInstanceOf(OtlpHttpSpanProcessor);
     expect(parts.sdkOptions.logRecordProcessors).toHaveLength(1);
-    expect(parts.sdkOptions.logRecordProcessors?.[0]).toBeInstanceOf(BatchLogRecordProcessor);
-    expect(parts.sdkOptions.metricReaders).toBeUndefined();
+    expect(parts.sdkOptions.logRecordProcessors[0]).toBeInstanceOf(OtlpHttpLogRecordProcessor);
+    expect(parts.sdkOptions.metricReaders).toHaveLength(1);
+    expect(parts.otlp?.queues.map((q) => q.signal)).toEqual(['traces', 'logs', 'metrics']);
+    expect(parts.spool?.dir).toBe(resolve('.lorechat/spool'));
     expect(parts.prometheus).toBeUndefined();
     expect(parts.files).toBeUndefined();
   });
 
-  // The queue bound is the SDK processors' own option (`_maxQueueSize`, read here because the
-  // SDK exposes no getter): it decides when spans and log records are dropped.
-  const queueSize = (p: unknown): unknown => (p as { _maxQueueSize?: unknown })._maxQueueSize;
+  // The queue bound decides when spans and log records are dropped.
+  const queueSize = (p: unknown): unknown =>
+    (p as { queue?: { options: { maxQueueSize: number } } }).queue?.options.maxQueueSize;
 
   it('otlp mode: the batch queues default to 16384 spans and 32768 log records, not 2048', () => {
     const parts = buildLoreChatSdk(
@@ -97,13 +100,18 @@ describe('buildLoreChatSdk', () => {
     expect(parts.sdkOptions.logRecordProcessors).toHaveLength(2); // OTLP batch + stdout
   });
 
-  it('adds the Node.js runtime instrumentation unless runtime metrics are off', () => {
+  it('creates the Node.js runtime and process metrics instrumentations unless runtime metrics are off', () => {
     const on = buildLoreChatSdk(loadConfig({}, {}), { instrumentations: [] });
-    expect(on.instrumentations.some((i) => i instanceof RuntimeNodeInstrumentation)).toBe(true);
+    expect(on.instrumentations).toHaveLength(0);
+    // Loaded on demand (CommonJS in either build), so compared by name, not class.
+    expect(on.runtimeInstrumentations().map((i) => i.instrumentationName)).toEqual([
+      '@opentelemetry/instrumentation-runtime-node',
+      '@opentelemetry/instrumentation-host-metrics',
+    ]);
     const off = buildLoreChatSdk(loadConfig({ runtimeMetrics: false }, {}), {
       instrumentations: [],
     });
-    expect(off.instrumentations).toHaveLength(0);
+    expect(off.runtimeInstrumentations()).toHaveLength(0);
   });
 
   it('the default instrumentations patch @langchain/core and @langchain/langgraph', () => {
