@@ -59,7 +59,36 @@ function coverageRow(v: VariantSummary): string {
   return `| ${v.label} | ${list(p.spanNames)} | ${list(p.eventNames)} | ${p.metricNames.length} |`;
 }
 
+/** Per round, CPU per turn of `a` over `b` (paired: the two ran next to each other). */
+function pairedRatios(w: WorkloadReport, a: string, b: string): number[] {
+  const va = w.variants.find((v) => v.name === a);
+  const vb = w.variants.find((v) => v.name === b);
+  if (!va || !vb) return [];
+  return va.rounds.flatMap((ra) => {
+    const rb = vb.rounds.find((x) => x.round === ra.round);
+    return rb ? [ra.result.cpuUs / ra.result.turns / (rb.result.cpuUs / rb.result.turns)] : [];
+  });
+}
+
+/** How noisy the run was: the spread of the uninstrumented run's CPU per turn over rounds. */
+function noiseLine(w: WorkloadReport): string | undefined {
+  const none = w.variants.find((v) => v.name === 'none');
+  if (!none || none.rounds.length < 2) return undefined;
+  const cpu = none.rounds.map((r) => r.result.cpuUs / r.result.turns);
+  const lo = Math.min(...cpu);
+  const hi = Math.max(...cpu);
+  const paired = pairedRatios(w, 'lorechat-otel', 'floor');
+  return (
+    `Noise: the uninstrumented run's CPU per turn ranged ${fmt(lo, 0)}-${fmt(hi, 0)} µs over the rounds ` +
+    `(${fmt(((hi - lo) / lo) * 100, 0)} % apart)` +
+    (paired.length > 0
+      ? `; ours over the floor, CPU per turn, round by round: ${paired.map((x) => fmt(x, 3)).join(', ')}.`
+      : '.')
+  );
+}
+
 export function renderWorkload(w: WorkloadReport): string {
+  const noise = noiseLine(w);
   const lines = [
     `#### Workload \`${w.workload}\`: model latency ${w.latencyMs} ms per call, ` +
       `${w.concurrency} conversation(s) at a time, ${w.turns} measured turns after ${w.warmup} warm-up turns, ` +
@@ -82,6 +111,7 @@ export function renderWorkload(w: WorkloadReport): string {
       `added CPU ${fmt(w.targets.atMostHalfOfCheapestOther.value, 2)} × that of the cheapest other ` +
       `(${w.targets.atMostHalfOfCheapestOther.cheapest ?? 'n/a'}; target at most 0.5): ` +
       `${verdict(w.targets.atMostHalfOfCheapestOther.met)}.`,
+    ...(noise ? ['', noise] : []),
   ];
   return lines.join('\n');
 }
@@ -193,14 +223,15 @@ export function renderProfile(r: ProfileReport): string {
       (x) => `| \`${x.name.replace(/\|/g, '\\|')}\` | ${x.ms.toFixed(1)} | ${share(x.ms)} |`,
     ),
   ];
+  const base = r.baseline === 'floor' ? 'the floor' : 'uninstrumented';
   return [
     renderMachine(r.machine, r.date, r.command),
     '',
     `${r.turns} measured turns of the instant workload (+60 warm-up, process start-up included in the profile). ` +
-      `CPU per turn in these runs: uninstrumented ${fmt(r.cpuPerTurnUs.none, 0)} µs, lorechat-otel ${fmt(r.cpuPerTurnUs.ours, 0)} µs; ` +
+      `CPU per turn in these runs: ${base} ${fmt(r.cpuPerTurnUs.none, 0)} µs, lorechat-otel ${fmt(r.cpuPerTurnUs.ours, 0)} µs; ` +
       `sampled CPU ${r.totalMs.none} ms vs ${r.totalMs.ours} ms.`,
     '',
-    'Added self time by package (instrumented minus uninstrumented):',
+    `Added self time by package (lorechat-otel minus ${base}):`,
     '',
     ...table('Package', r.addedByGroup),
     '',
@@ -235,6 +266,19 @@ const SECTIONS: ReadonlyArray<{
     section: 'side-by-side',
     files: ['side-by-side'],
     render: (j) => renderSideBySide(j as SideBySideReport),
+  },
+  // Ours against the floor (the same telemetry through the OpenTelemetry API alone): the
+  // first run before the hot-path changes, then after; the wrappers with nothing exported;
+  // the profile of ours against the floor.
+  ...(['floor-before-side-by-side', 'floor', 'wrappers'] as const).map((name) => ({
+    section: name,
+    files: [name],
+    render: (j: unknown) => renderSideBySide(j as SideBySideReport),
+  })),
+  {
+    section: 'profile-floor',
+    files: ['profile-floor'],
+    render: (j) => renderProfile(j as ProfileReport),
   },
   {
     section: 'attribution',

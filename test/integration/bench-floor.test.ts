@@ -15,6 +15,10 @@ import { childEnv, runWorkloadRound, WORKLOADS } from '../../bench/side-by-side.
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+/** Regression guard: ours' CPU per turn over the floor's, median of interleaved rounds. */
+const MAX_CPU_RATIO_TO_FLOOR = 1.5;
+const GUARD_ROUNDS = 3;
+const GUARD_TURNS = 60;
 
 interface Shape {
   spans: string[];
@@ -74,6 +78,7 @@ describe('bench floor variant', () => {
   let ours: Shape;
   let floor: Shape;
   let runtimeMetrics: { ours: string[]; floor: string[] };
+  let floorPlan: string;
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'register.js'))) {
@@ -89,7 +94,7 @@ describe('bench floor variant', () => {
       { cwd: ROOT, stdio: 'pipe' },
     );
     receiver = await OtlpReceiver.start();
-    const floorPlan = await captureFloorPlan({
+    floorPlan = await captureFloorPlan({
       root: ROOT,
       env: childEnv('lorechat-otel', receiver.url, {}),
     });
@@ -114,6 +119,40 @@ describe('bench floor variant', () => {
     ours = o.shape;
     floor = f.shape;
     runtimeMetrics = { ours: o.runtime, floor: f.runtime };
+  }, 300_000);
+
+  /**
+   * The regression guard: CPU per turn of ours over the floor's (the same telemetry through
+   * the same SDK, nothing else), median of interleaved rounds. A ratio, never an absolute
+   * time, so a busy machine slows both alike; the limit is wide because this runs on shared
+   * 2-core CI machines (BENCHMARKS.md: ~1.1 on an idle-ish run, rounds vary by +-10 %).
+   * It catches ours' own work growing several-fold, not a few per cent.
+   */
+  it(`ours costs at most ${MAX_CPU_RATIO_TO_FLOOR} x the floor's CPU per turn (median of ${GUARD_ROUNDS} interleaved rounds)`, async () => {
+    const ratios: number[] = [];
+    for (let r = 0; r < GUARD_ROUNDS; r++) {
+      const cpu: Record<string, number> = {};
+      for (const name of ['floor', 'lorechat-otel'] as const) {
+        const { result } = await runWorkloadRound({
+          root: ROOT,
+          receiver,
+          variant: variant(name, ROOT, { floorPlan }),
+          workload: WORKLOADS.instant,
+          turns: GUARD_TURNS,
+          warmup: 15,
+          what: `${name} (guard round ${r + 1})`,
+        });
+        expect(result.errors).toBe(0);
+        cpu[name] = result.cpuUs / result.turns;
+      }
+      ratios.push(cpu['lorechat-otel']! / cpu.floor!);
+    }
+    ratios.sort((a, b) => a - b);
+    const median = ratios[Math.floor(ratios.length / 2)]!;
+    expect(
+      median,
+      `ours/floor CPU per turn in each round: ${ratios.map((x) => x.toFixed(3)).join(', ')}`,
+    ).toBeLessThanOrEqual(MAX_CPU_RATIO_TO_FLOOR);
   }, 300_000);
 
   afterAll(async () => {
