@@ -245,6 +245,55 @@ export function renderProfile(r: ProfileReport): string {
   ].join('\n');
 }
 
+interface StreamChunksResult {
+  readonly command: string;
+  readonly chunks: number;
+  readonly rounds: number;
+  readonly node: string;
+  readonly cpuPerChunkUs: { readonly plain: number; readonly ours: number };
+  readonly addedPerChunkUs: number;
+  readonly targetUs: number;
+  readonly met: boolean;
+}
+
+export function renderStreamChunks(r: StreamChunksResult): string {
+  return [
+    `- Command: \`${r.command}\` (Node ${r.node}; one process, instrumented and uninstrumented streams alternating, median of ${r.rounds} rounds)`,
+    '',
+    '| Stream of | CPU per chunk, uninstrumented (µs) | CPU per chunk, lorechat-otel (µs) | Added per chunk (µs) | Target | Verdict |',
+    '| ---: | ---: | ---: | ---: | ---: | --- |',
+    `| ${r.chunks} chunks | ${fmt(r.cpuPerChunkUs.plain, 2)} | ${fmt(r.cpuPerChunkUs.ours, 2)} | ${signed(r.addedPerChunkUs, 2)} | at most ${r.targetUs} | ${verdict(r.met)} |`,
+  ].join('\n');
+}
+
+interface LargePromptResult {
+  readonly command: string;
+  readonly calls: number;
+  readonly promptBytes: number;
+  readonly contentMaxLength: number;
+  readonly node: string;
+  readonly targetPerCallBytes: number;
+  readonly met: boolean;
+  readonly retainedPerCallKiB: {
+    readonly uninstrumented: number;
+    readonly captureOff: number;
+    readonly captureOn: number;
+  };
+}
+
+export function renderLargePrompt(r: LargePromptResult): string {
+  const kib = r.retainedPerCallKiB;
+  return [
+    `- Command: \`${r.command}\` (Node ${r.node}; ${r.calls} calls with a distinct ${fmt(r.promptBytes / 1048576, 0)} MB prompt each, finished spans and log records kept; heap after a full GC)`,
+    '',
+    '| Heap retained per call (KiB) | Uninstrumented | lorechat-otel, content capture off | lorechat-otel, content capture on |',
+    '| --- | ---: | ---: | ---: |',
+    `| | ${fmt(kib.uninstrumented)} | ${fmt(kib.captureOff)} | ${fmt(kib.captureOn)} |`,
+    '',
+    `Target: at most ${fmt(r.targetPerCallBytes / 1024, 0)} KiB per call with capture off and on (content is cut to ${r.contentMaxLength} characters): ${verdict(r.met)}.`,
+  ].join('\n');
+}
+
 /** Replaces the body between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`. */
 export function replaceSection(markdown: string, name: string, body: string): string {
   const open = `<!-- bench:${name} -->`;
@@ -275,6 +324,16 @@ const SECTIONS: ReadonlyArray<{
     files: [name],
     render: (j: unknown) => renderSideBySide(j as SideBySideReport),
   })),
+  {
+    section: 'stream-chunks',
+    files: ['stream-chunks'],
+    render: (j) => renderStreamChunks(j as StreamChunksResult),
+  },
+  {
+    section: 'large-prompt',
+    files: ['large-prompt'],
+    render: (j) => renderLargePrompt(j as LargePromptResult),
+  },
   {
     section: 'profile-floor',
     files: ['profile-floor'],
