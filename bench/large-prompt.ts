@@ -28,10 +28,8 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import {
-  DEFAULT_CONTENT_MAX_LENGTH,
-  LangChainChatModelInstrumentation,
-} from '../src/instrumentations/index.js';
+import { LangChainChatModelInstrumentation } from '../src/instrumentations/index.js';
+import { DEFAULT_CONTENT_MAX_LENGTH } from '../src/instrumentations/types.js';
 import { round } from './lib/stats.js';
 import { writeJson } from './lib/write.js';
 
