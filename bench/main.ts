@@ -8,18 +8,22 @@
  *   profile        CPU profiles of the instant workload, uninstrumented vs ours, diffed by package
  *   render         BENCHMARKS.md tables from bench/results/*.json
  *   bulk-write     the vector-store instrumentation's cost on one 100,000-document write
+ *   stream-chunks  the chat-model instrumentation's cost per chunk of a 2,000-chunk stream
+ *   large-prompt   heap the chat-model instrumentation keeps for 1 MB prompts, capture off/on
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attributionCommand } from './attribution.js';
 import { bulkWriteCommand } from './bulk-write.js';
+import { streamChunksCommand } from './stream-chunks.js';
+import { largePromptCommand } from './large-prompt.js';
 import { loadCommand } from './load.js';
 import { memoryCommand } from './memory.js';
 import { profileCommand } from './profile.js';
 import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render|bulk-write> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render|bulk-write|stream-chunks|large-prompt> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -43,6 +47,12 @@ async function main(): Promise<number> {
       return 0;
     case 'bulk-write':
       await bulkWriteCommand(rest, root);
+      return 0;
+    case 'stream-chunks':
+      await streamChunksCommand(rest, root);
+      return 0;
+    case 'large-prompt':
+      await largePromptCommand(rest, root);
       return 0;
     case 'memory':
       await memoryCommand(rest, root);

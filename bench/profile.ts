@@ -106,6 +106,8 @@ export interface ProfileReport {
   readonly command: string;
   readonly machine: Machine;
   readonly turns: number;
+  /** What `none` below is: the uninstrumented run (default) or the floor. */
+  readonly baseline?: 'none' | 'floor';
   readonly cpuPerTurnUs: { none: number; ours: number };
   readonly totalMs: { none: number; ours: number };
   /** Added self time by group (ours minus none), ms over the whole run, largest first. */
@@ -128,17 +130,22 @@ export async function profileCommand(argv: string[], root: string): Promise<void
     args: argv,
     options: {
       turns: { type: 'string', default: '1000' },
+      /** What ours is compared with: the uninstrumented run, or the floor (same telemetry). */
+      baseline: { type: 'string', default: 'none' },
       out: { type: 'string', default: 'bench/results/profile.json' },
     },
     strict: true,
   });
+  const baseline = values.baseline;
+  if (baseline !== 'none' && baseline !== 'floor')
+    throw new Error('--baseline must be none or floor');
   const turns = Number(values.turns);
   if (!Number.isInteger(turns) || turns < 1) throw new Error('--turns must be a positive integer');
   const m = machine();
   const ownDist = `${root}/dist/`;
   const summaries: Record<string, ProfileSummary> = {};
   const cpu: Record<string, number> = {};
-  for (const name of ['none', 'lorechat-otel'] as const) {
+  for (const name of [baseline, 'lorechat-otel'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'lorechat-bench-prof-'));
     try {
       const r = await runSideBySide({
@@ -163,7 +170,7 @@ export async function profileCommand(argv: string[], root: string): Promise<void
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const none = summaries.none!;
+  const none = summaries[baseline]!;
   const ours = summaries['lorechat-otel']!;
   const report: ProfileReport = {
     kind: 'profile',
@@ -171,7 +178,8 @@ export async function profileCommand(argv: string[], root: string): Promise<void
     command: ['npm run bench -- profile', ...argv].join(' '),
     machine: finishLoad(m),
     turns,
-    cpuPerTurnUs: { none: cpu.none!, ours: cpu['lorechat-otel']! },
+    baseline,
+    cpuPerTurnUs: { none: cpu[baseline]!, ours: cpu['lorechat-otel']! },
     totalMs: { none: round(none.totalMs, 0), ours: round(ours.totalMs, 0) },
     addedByGroup: top(diff(none.byGroup, ours.byGroup), 15),
     addedBySelf: top(diff(none.bySelf, ours.bySelf), 20),

@@ -40,6 +40,7 @@ function overheadRow(v: VariantSummary): string {
   const p = v.produced;
   return (
     `| ${v.label} | ${fmt(v.cpuPerTurnUs, 0)} | ${signed(v.addedCpuPerTurnUs, 0)} (${signed(v.addedCpuPct)} %) | ` +
+    `${fmt(v.addedRatioToFloor, 2)} | ${fmt(v.eventLoopPerTurnUs, 0)} | ${signed(v.addedEventLoopPerTurnUs ?? null, 0)} | ` +
     `${fmt(v.cpuRatioToNone, 2)} | ${fmt(v.cpuRatioToOurs, 2)} | ${fmt(v.latencyP50Ms, 2)} | ` +
     `${fmt(v.latencyP99Ms, 2)} | ${mb(v.heapGrowthBytes)} | ${fmt(p.spansPerTurn, 1)} | ` +
     `${fmt(p.logRecordsPerTurn, 1)} | ${p.metricSeries} | ${v.dropped.spans + v.dropped.logRecords} | ${v.errors} |`
@@ -58,14 +59,43 @@ function coverageRow(v: VariantSummary): string {
   return `| ${v.label} | ${list(p.spanNames)} | ${list(p.eventNames)} | ${p.metricNames.length} |`;
 }
 
+/** Per round, CPU per turn of `a` over `b` (paired: the two ran next to each other). */
+function pairedRatios(w: WorkloadReport, a: string, b: string): number[] {
+  const va = w.variants.find((v) => v.name === a);
+  const vb = w.variants.find((v) => v.name === b);
+  if (!va || !vb) return [];
+  return va.rounds.flatMap((ra) => {
+    const rb = vb.rounds.find((x) => x.round === ra.round);
+    return rb ? [ra.result.cpuUs / ra.result.turns / (rb.result.cpuUs / rb.result.turns)] : [];
+  });
+}
+
+/** How noisy the run was: the spread of the uninstrumented run's CPU per turn over rounds. */
+function noiseLine(w: WorkloadReport): string | undefined {
+  const none = w.variants.find((v) => v.name === 'none');
+  if (!none || none.rounds.length < 2) return undefined;
+  const cpu = none.rounds.map((r) => r.result.cpuUs / r.result.turns);
+  const lo = Math.min(...cpu);
+  const hi = Math.max(...cpu);
+  const paired = pairedRatios(w, 'lorechat-otel', 'floor');
+  return (
+    `Noise: the uninstrumented run's CPU per turn ranged ${fmt(lo, 0)}-${fmt(hi, 0)} µs over the rounds ` +
+    `(${fmt(((hi - lo) / lo) * 100, 0)} % apart)` +
+    (paired.length > 0
+      ? `; ours over the floor, CPU per turn, round by round: ${paired.map((x) => fmt(x, 3)).join(', ')}.`
+      : '.')
+  );
+}
+
 export function renderWorkload(w: WorkloadReport): string {
+  const noise = noiseLine(w);
   const lines = [
     `#### Workload \`${w.workload}\`: model latency ${w.latencyMs} ms per call, ` +
       `${w.concurrency} conversation(s) at a time, ${w.turns} measured turns after ${w.warmup} warm-up turns, ` +
       `median of ${w.rounds} interleaved rounds`,
     '',
-    '| Variant | CPU/turn (µs) | Added CPU/turn (µs, %) | × none | × ours | p50 (ms) | p99 (ms) | Heap growth (MB) | Spans/turn | Log records/turn | Metric series | Dropped | Errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Variant | CPU/turn (µs) | Added CPU/turn (µs, %) | Added × floor | Main thread/turn (µs) | Added main thread (µs) | × none | × ours | p50 (ms) | p99 (ms) | Heap growth (MB) | Spans/turn | Log records/turn | Metric series | Dropped | Errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...w.variants.map(overheadRow),
     '',
     'What each variant delivered to the receiver:',
@@ -74,11 +104,14 @@ export function renderWorkload(w: WorkloadReport): string {
     '| --- | --- | --- | ---: |',
     ...w.variants.map(coverageRow),
     '',
-    `Targets (ours): added CPU per turn ${fmt(w.targets.addedCpuAtMost5Pct.value, 2)} % of uninstrumented ` +
+    `Targets (ours): added CPU ${fmt(w.targets.atMost1_3xFloor?.value, 2)} × the floor's ` +
+      `(target at most 1.3): ${verdict(w.targets.atMost1_3xFloor?.met ?? null)}; ` +
+      `added CPU per turn ${fmt(w.targets.addedCpuAtMost5Pct.value, 2)} % of uninstrumented ` +
       `(target at most 5 %): ${verdict(w.targets.addedCpuAtMost5Pct.met)}; ` +
       `added CPU ${fmt(w.targets.atMostHalfOfCheapestOther.value, 2)} × that of the cheapest other ` +
       `(${w.targets.atMostHalfOfCheapestOther.cheapest ?? 'n/a'}; target at most 0.5): ` +
       `${verdict(w.targets.atMostHalfOfCheapestOther.met)}.`,
+    ...(noise ? ['', noise] : []),
   ];
   return lines.join('\n');
 }
@@ -190,14 +223,15 @@ export function renderProfile(r: ProfileReport): string {
       (x) => `| \`${x.name.replace(/\|/g, '\\|')}\` | ${x.ms.toFixed(1)} | ${share(x.ms)} |`,
     ),
   ];
+  const base = r.baseline === 'floor' ? 'the floor' : 'uninstrumented';
   return [
     renderMachine(r.machine, r.date, r.command),
     '',
     `${r.turns} measured turns of the instant workload (+60 warm-up, process start-up included in the profile). ` +
-      `CPU per turn in these runs: uninstrumented ${fmt(r.cpuPerTurnUs.none, 0)} µs, lorechat-otel ${fmt(r.cpuPerTurnUs.ours, 0)} µs; ` +
+      `CPU per turn in these runs: ${base} ${fmt(r.cpuPerTurnUs.none, 0)} µs, lorechat-otel ${fmt(r.cpuPerTurnUs.ours, 0)} µs; ` +
       `sampled CPU ${r.totalMs.none} ms vs ${r.totalMs.ours} ms.`,
     '',
-    'Added self time by package (instrumented minus uninstrumented):',
+    `Added self time by package (lorechat-otel minus ${base}):`,
     '',
     ...table('Package', r.addedByGroup),
     '',
@@ -208,6 +242,55 @@ export function renderProfile(r: ProfileReport): string {
     "Our functions by inclusive time (everything that runs under them, the app's own work included where it runs inside our wrappers):",
     '',
     ...table('Function (dist bundle)', r.oursInclusive),
+  ].join('\n');
+}
+
+interface StreamChunksResult {
+  readonly command: string;
+  readonly chunks: number;
+  readonly rounds: number;
+  readonly node: string;
+  readonly cpuPerChunkUs: { readonly plain: number; readonly ours: number };
+  readonly addedPerChunkUs: number;
+  readonly targetUs: number;
+  readonly met: boolean;
+}
+
+export function renderStreamChunks(r: StreamChunksResult): string {
+  return [
+    `- Command: \`${r.command}\` (Node ${r.node}; one process, instrumented and uninstrumented streams alternating, median of ${r.rounds} rounds)`,
+    '',
+    '| Stream of | CPU per chunk, uninstrumented (µs) | CPU per chunk, lorechat-otel (µs) | Added per chunk (µs) | Target | Verdict |',
+    '| ---: | ---: | ---: | ---: | ---: | --- |',
+    `| ${r.chunks} chunks | ${fmt(r.cpuPerChunkUs.plain, 2)} | ${fmt(r.cpuPerChunkUs.ours, 2)} | ${signed(r.addedPerChunkUs, 2)} | at most ${r.targetUs} | ${verdict(r.met)} |`,
+  ].join('\n');
+}
+
+interface LargePromptResult {
+  readonly command: string;
+  readonly calls: number;
+  readonly promptBytes: number;
+  readonly contentMaxLength: number;
+  readonly node: string;
+  readonly targetPerCallBytes: number;
+  readonly met: boolean;
+  readonly retainedPerCallKiB: {
+    readonly uninstrumented: number;
+    readonly captureOff: number;
+    readonly captureOn: number;
+  };
+}
+
+export function renderLargePrompt(r: LargePromptResult): string {
+  const kib = r.retainedPerCallKiB;
+  return [
+    `- Command: \`${r.command}\` (Node ${r.node}; ${r.calls} calls with a distinct ${fmt(r.promptBytes / 1048576, 0)} MB prompt each, finished spans and log records kept; heap after a full GC)`,
+    '',
+    '| Heap retained per call (KiB) | Uninstrumented | lorechat-otel, content capture off | lorechat-otel, content capture on |',
+    '| --- | ---: | ---: | ---: |',
+    `| | ${fmt(kib.uninstrumented)} | ${fmt(kib.captureOff)} | ${fmt(kib.captureOn)} |`,
+    '',
+    `Target: at most ${fmt(r.targetPerCallBytes / 1024, 0)} KiB per call with capture off and on (content is cut to ${r.contentMaxLength} characters): ${verdict(r.met)}.`,
   ].join('\n');
 }
 
@@ -232,6 +315,29 @@ const SECTIONS: ReadonlyArray<{
     section: 'side-by-side',
     files: ['side-by-side'],
     render: (j) => renderSideBySide(j as SideBySideReport),
+  },
+  // Ours against the floor (the same telemetry through the OpenTelemetry API alone): the
+  // first run before the hot-path changes, then after; the wrappers with nothing exported;
+  // the profile of ours against the floor.
+  ...(['floor-before-side-by-side', 'floor', 'wrappers'] as const).map((name) => ({
+    section: name,
+    files: [name],
+    render: (j: unknown) => renderSideBySide(j as SideBySideReport),
+  })),
+  {
+    section: 'stream-chunks',
+    files: ['stream-chunks'],
+    render: (j) => renderStreamChunks(j as StreamChunksResult),
+  },
+  {
+    section: 'large-prompt',
+    files: ['large-prompt'],
+    render: (j) => renderLargePrompt(j as LargePromptResult),
+  },
+  {
+    section: 'profile-floor',
+    files: ['profile-floor'],
+    render: (j) => renderProfile(j as ProfileReport),
   },
   {
     section: 'attribution',

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OtlpReceiver } from '../test/helpers/otlp-receiver.js';
 import { cleanEnv, droppedFromDiag, runChild } from './lib/child.js';
+import { captureFloorPlan } from './lib/floor-capture.js';
 import { finishLoad, machine, type Machine } from './lib/machine.js';
 import { producedBy, sdkQueueDrops, type Produced } from './lib/produced.js';
 import { parseWorkloadOutput, type WorkloadResult } from './lib/protocol.js';
@@ -58,6 +59,11 @@ export interface VariantSummary {
   readonly cpuRatioToOurs: number | null;
   /** Added CPU relative to the added CPU of ours. */
   readonly addedRatioToOurs: number | null;
+  /** Added CPU relative to the floor's added CPU (ours / floor: how far above the SDK's own cost). */
+  readonly addedRatioToFloor: number | null;
+  /** Main-thread (event-loop active) time per turn, µs, and what it adds to the uninstrumented run. */
+  readonly eventLoopPerTurnUs: number;
+  readonly addedEventLoopPerTurnUs: number | null;
   readonly latencyP50RatioToNone: number | null;
   readonly latencyP99RatioToNone: number | null;
   /** What the last round delivered (every round runs the same turns). */
@@ -70,6 +76,8 @@ export interface VariantSummary {
 export interface Targets {
   /** Ours adds at most 5 % CPU per turn (instant workload). */
   readonly addedCpuAtMost5Pct: { readonly value: number | null; readonly met: boolean | null };
+  /** Ours adds at most 1.3 x what the floor adds (same telemetry, OpenTelemetry API only). */
+  readonly atMost1_3xFloor: { readonly value: number | null; readonly met: boolean | null };
   /** Ours adds at most half of what the cheapest other instrumentation adds. */
   readonly atMostHalfOfCheapestOther: {
     readonly cheapest: string | null;
@@ -135,10 +143,14 @@ export function summarise(
   rounds: ReadonlyMap<VariantName, RoundResult[]>,
   labels: ReadonlyMap<VariantName, string>,
 ): VariantSummary[] {
-  const base = new Map<VariantName, { cpu: number; p50: number; p99: number; heap: number }>();
+  const base = new Map<
+    VariantName,
+    { cpu: number; elu: number; p50: number; p99: number; heap: number }
+  >();
   for (const [name, rs] of rounds) {
     base.set(name, {
       cpu: median(rs.map((r) => r.result.cpuUs / r.result.turns)),
+      elu: median(rs.map((r) => r.result.eventLoopActiveUs / r.result.turns)),
       p50: median(rs.map((r) => r.result.latencyMs.p50)),
       p99: median(rs.map((r) => r.result.latencyMs.p99)),
       heap: median(rs.map((r) => r.result.heapAfter - r.result.heapBefore)),
@@ -147,6 +159,8 @@ export function summarise(
   const none = base.get('none');
   const ours = base.get('lorechat-otel');
   const oursAdded = none && ours ? ours.cpu - none.cpu : undefined;
+  const floor = base.get('floor');
+  const floorAdded = none && floor ? floor.cpu - none.cpu : undefined;
   return [...rounds].map(([name, rs]) => {
     const b = base.get(name)!;
     const added = none ? b.cpu - none.cpu : undefined;
@@ -164,6 +178,10 @@ export function summarise(
       cpuRatioToOurs: ratio(b.cpu, ours?.cpu),
       addedRatioToOurs:
         added === undefined || oursAdded === undefined ? null : ratio(added, oursAdded),
+      addedRatioToFloor:
+        added === undefined || floorAdded === undefined ? null : ratio(added, floorAdded),
+      eventLoopPerTurnUs: round(b.elu, 1),
+      addedEventLoopPerTurnUs: none ? round(b.elu - none.elu, 1) : null,
       latencyP50RatioToNone: ratio(b.p50, none?.p50),
       latencyP99RatioToNone: ratio(b.p99, none?.p99),
       produced: last.produced,
@@ -176,7 +194,11 @@ export function summarise(
 export function evaluateTargets(variants: readonly VariantSummary[]): Targets {
   const ours = variants.find((v) => v.name === 'lorechat-otel');
   const others = variants.filter(
-    (v) => v.name !== 'lorechat-otel' && v.name !== 'none' && v.addedCpuPerTurnUs !== null,
+    (v) =>
+      v.name !== 'lorechat-otel' &&
+      v.name !== 'none' &&
+      v.name !== 'floor' &&
+      v.addedCpuPerTurnUs !== null,
   );
   const cheapest = [...others].sort((a, b) => a.addedCpuPerTurnUs! - b.addedCpuPerTurnUs!)[0];
   const pct = ours?.addedCpuPct ?? null;
@@ -185,14 +207,34 @@ export function evaluateTargets(variants: readonly VariantSummary[]): Targets {
     cheapest && oursAdded !== null && cheapest.addedCpuPerTurnUs! > 0
       ? round(oursAdded / cheapest.addedCpuPerTurnUs!, 3)
       : null;
+  const toFloor = ours?.addedRatioToFloor ?? null;
   return {
     addedCpuAtMost5Pct: { value: pct, met: pct === null ? null : pct <= 5 },
+    atMost1_3xFloor: { value: toFloor, met: toFloor === null ? null : toFloor <= 1.3 },
     atMostHalfOfCheapestOther: {
       cheapest: cheapest?.name ?? null,
       value: share,
       met: share === null ? null : share <= 0.5,
     },
   };
+}
+
+/** The environment of every workload child: OTLP http/protobuf to `receiverUrl`, plus `extra`. */
+export function childEnv(
+  name: string,
+  receiverUrl: string,
+  extra: Readonly<Record<string, string>> | undefined,
+): NodeJS.ProcessEnv {
+  return cleanEnv({
+    OTEL_SERVICE_NAME: `bench-${name}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_LOG_LEVEL: 'warn',
+    ...extra,
+  });
 }
 
 /** One workload child of one variant, exporting to `receiver`: what it measured and delivered. */
@@ -221,16 +263,7 @@ export async function runWorkloadRound(o: {
     '--concurrency',
     String(o.workload.concurrency),
   ]);
-  const env = cleanEnv({
-    OTEL_SERVICE_NAME: `bench-${v.name}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: o.receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_LOG_LEVEL: 'warn',
-    ...o.env,
-  });
+  const env = childEnv(v.name, o.receiver.url, { ...o.env, ...v.env });
   const out = await runChild(args, env, o.childTimeoutMs ?? 600_000);
   if (out.code !== 0) {
     throw new Error(`${o.what} exited with ${out.code ?? out.signal}:\n${out.stderr.slice(-4000)}`);
@@ -256,13 +289,22 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRep
   const receiver = await OtlpReceiver.start();
   const reports: WorkloadReport[] = [];
   try {
+    // The floor replays what ours produced per turn: capture it first, with ours' settings.
+    const floorPlan = o.variants.includes('floor')
+      ? await captureFloorPlan({
+          root: o.root,
+          env: childEnv('lorechat-otel', receiver.url, o.env),
+          childTimeoutMs: o.childTimeoutMs,
+        })
+      : undefined;
+    if (floorPlan) log(`floor plan captured: ${floorPlan}`);
     for (const w of o.workloads) {
       const spec = WORKLOADS[w];
       const rounds = new Map<VariantName, RoundResult[]>(o.variants.map((v) => [v, []]));
       const labels = new Map<VariantName, string>();
       for (let r = 1; r <= o.rounds; r++) {
         for (const name of o.variants) {
-          const v = variant(name, o.root);
+          const v = variant(name, o.root, { floorPlan });
           labels.set(name, v.label);
           const { result, produced, dropped } = await runWorkloadRound({
             root: o.root,

@@ -10,6 +10,8 @@ export default defineConfig({
     'variant-traceloop': 'bench/variants/traceloop.ts',
     'variant-openinference': 'bench/variants/openinference.ts',
     'variant-langfuse': 'bench/variants/langfuse.ts',
+    'variant-floor': 'bench/variants/floor.ts',
+    'variant-capture': 'bench/variants/capture.ts',
   },
   format: ['esm'],
   dts: false,

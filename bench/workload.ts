@@ -18,6 +18,7 @@ import { LLM_ROLES, type LlmRole } from '../demo/llm/roles.js';
 import { DEFAULT_PERSONA } from '../demo/personas.js';
 import { seededRandom } from '../demo/text.js';
 import { CONVERSATION_LENGTH, CONVERSATIONS } from './lib/conversations.js';
+import { turnHook, turnKey } from './lib/floor-plan.js';
 import {
   type MemorySample,
   RESULT_MARKER,
@@ -138,12 +139,16 @@ async function main(): Promise<void> {
   ): Promise<void> {
     const questions = CONVERSATIONS[index % CONVERSATIONS.length]!;
     const threadId = `${prefix}-${index}`;
+    // Set only by the floor and its capture run (bench/lib/floor-plan.ts).
+    const hook = turnHook();
     for (let t = 0; t < turns; t++) {
       // A server's turns start from I/O events; back-to-back instant turns would otherwise run
       // as one long microtask chain and starve the exporters' sockets and timers.
       await new Promise<void>((resolve) => setImmediate(resolve));
       const message = questions[t]!;
       const start = performance.now();
+      const key = hook ? turnKey(index, t, CONVERSATIONS.length) : '';
+      hook?.start?.(key, threadId);
       try {
         await app.graph.invoke(
           {
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
       } catch {
         errors++;
       }
+      if (hook?.end) await hook.end(key, threadId);
       if (latencies) {
         latencies.push(performance.now() - start);
         if (o.sampleEvery > 0 && latencies.length % o.sampleEvery === 0) sample(latencies.length);
@@ -185,12 +191,14 @@ async function main(): Promise<void> {
   gc();
   const before = process.memoryUsage();
   const latencies: number[] = [];
+  const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run('turn', o.turns, latencies);
   await flushTelemetry();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   gc();
   const after = process.memoryUsage();
 
@@ -205,6 +213,8 @@ async function main(): Promise<void> {
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
     wallMs: round(wallMs, 1),
+    eventLoopActiveUs: Math.round(elu.active * 1000),
+    eventLoopUtilization: round(elu.utilization, 4),
     latencyMs: {
       p50: round(percentile(latencies, 50), 3),
       p99: round(percentile(latencies, 99), 3),

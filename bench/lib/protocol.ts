@@ -44,6 +44,13 @@ export interface WorkloadResult {
   readonly cpuSystemUs: number;
   /** Wall time of the measured phase, flush included, ms. */
   readonly wallMs: number;
+  /**
+   * Main-thread time of the measured phase: the event loop's active time (callbacks, promise
+   * jobs, JavaScript; not idle waits, not the libuv thread pool or V8's helper threads), µs,
+   * and its share of the wall time (`performance.eventLoopUtilization`).
+   */
+  readonly eventLoopActiveUs: number;
+  readonly eventLoopUtilization: number;
   /** Wall latency of each turn, ms: p50, p99, mean. */
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly mean: number };
   /** Heap used after a full GC, before and after the measured phase, bytes. */
@@ -66,6 +73,8 @@ export function isWorkloadResult(v: unknown): v is WorkloadResult {
     'cpuUserUs',
     'cpuSystemUs',
     'wallMs',
+    'eventLoopActiveUs',
+    'eventLoopUtilization',
     'heapBefore',
     'heapAfter',
     'rssBefore',

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 export const VARIANT_NAMES = [
   'none',
   'lorechat-otel',
+  'floor',
   'traceloop',
   'openinference',
   'langfuse',
@@ -23,10 +24,19 @@ export interface Variant {
   readonly preload: string | undefined;
   /** Extra workload arguments. */
   readonly workloadArgs: readonly string[];
+  /** Extra environment of the child. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
+/** Environment variable naming the plan the floor replays (written by the capture run). */
+export const FLOOR_PLAN_ENV = 'BENCH_FLOOR_PLAN';
+
 /** `root` is the package root; the bench bundle lives in `dist/bench`, ours in `dist`. */
-export function variant(name: VariantName, root: string): Variant {
+export function variant(
+  name: VariantName,
+  root: string,
+  opts: { readonly floorPlan?: string } = {},
+): Variant {
   const bench = (file: string) => pathToFileURL(join(root, 'dist', 'bench', file)).href;
   switch (name) {
     case 'none':
@@ -37,6 +47,15 @@ export function variant(name: VariantName, root: string): Variant {
         label: 'lorechat-otel (--import lorechat-otel/register)',
         preload: pathToFileURL(join(root, 'dist', 'register.js')).href,
         workloadArgs: [],
+      };
+    case 'floor':
+      if (!opts.floorPlan) throw new Error('the floor variant needs the plan of a capture run');
+      return {
+        name,
+        label: 'floor (same telemetry, OpenTelemetry API only)',
+        preload: bench('variant-floor.js'),
+        workloadArgs: [],
+        env: { [FLOOR_PLAN_ENV]: opts.floorPlan },
       };
     case 'traceloop':
       return {

@@ -115,10 +115,16 @@ export function resolveSharedConfig(
   });
 }
 
-/** Truncates to `maxLength` characters, marking the cut. */
+/**
+ * Truncates to `maxLength` characters, marking the cut. The result is a copy: a V8 slice of a
+ * string keeps its whole parent alive, so a 1 KB cut of a 1 MB prompt held by a span in an
+ * export queue would hold the 1 MB (bench: `npm run bench -- large-prompt`). UTF-16 in and
+ * out copies every code unit as it is, lone surrogates included.
+ */
 export function truncate(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
-  return text.slice(0, Math.max(0, maxLength - TRUNCATION_MARK.length)) + TRUNCATION_MARK;
+  const cut = text.slice(0, Math.max(0, maxLength - TRUNCATION_MARK.length)) + TRUNCATION_MARK;
+  return Buffer.from(cut, 'utf16le').toString('utf16le');
 }
 
 /**

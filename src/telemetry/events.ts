@@ -72,14 +72,24 @@ export interface EventSink {
   readonly minSeverity: SeverityNumber;
 }
 
+/**
+ * The sink of each logger, for the shared options it was built from: instrumentations ask for
+ * their sink on every event, and it changes only when their logger or options do.
+ */
+const SINKS = new WeakMap<Logger, { shared: ResolvedSharedConfig; sink: EventSink }>();
+
 /** Where an instrumentation's events go, from its logger and its resolved shared options. */
 export function eventSink(logger: Logger, shared: ResolvedSharedConfig): EventSink {
-  return {
+  const cached = SINKS.get(logger);
+  if (cached?.shared === shared) return cached.sink;
+  const sink: EventSink = Object.freeze({
     logger,
     emitLogs: shared.emitEvents,
     spanEvents: shared.spanEvents,
     minSeverity: MIN_SEVERITY_NUMBER[shared.eventsMinSeverity],
-  };
+  });
+  SINKS.set(logger, { shared, sink });
+  return sink;
 }
 
 /** An event's values, by catalogue key; `undefined` means unknown. */
@@ -137,6 +147,14 @@ function loggerEnabled(
     : true;
 }
 
+/** The active context with `span` in it; the active context itself when `span` is already its span. */
+function contextOf(span: Span | undefined): Context {
+  const active = otelContext.active();
+  return span === undefined || trace.getSpan(active) === span
+    ? active
+    : trace.setSpan(active, span);
+}
+
 /**
  * Emits the log record (when logs are on) and records `name` on `span` (when span events
  * are on). Nothing is built when neither would record it. `values` holds the event's own
@@ -169,11 +187,7 @@ function emitEventUnguarded(
   // Nothing is built for a record nobody takes: the SDK's Logger.enabled() answers for its
   // logger configuration and processors.
   const logContext =
-    sink.emitLogs && severityNumber >= sink.minSeverity
-      ? span
-        ? trace.setSpan(otelContext.active(), span)
-        : otelContext.active()
-      : undefined;
+    sink.emitLogs && severityNumber >= sink.minSeverity ? contextOf(span) : undefined;
   const log =
     logContext !== undefined && loggerEnabled(sink.logger, severityNumber, name, logContext);
   const spanEvent = sink.spanEvents && span !== undefined && span.isRecording();

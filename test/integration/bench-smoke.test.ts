@@ -120,7 +120,9 @@ describe('bench smoke run', () => {
     for (const v of report.workloads[0]!.variants) {
       expect(md.split('\n').filter((l) => l.startsWith(`| ${v.label} |`))).toHaveLength(2);
     }
-    expect(md).toMatch(/Targets \(ours\): added CPU per turn -?[\d.]+ %/);
+    expect(md).toMatch(/Targets \(ours\): added CPU (n\/a|[\d.]+) × the floor's/);
+    expect(md).toMatch(/added CPU per turn -?[\d.]+ % of uninstrumented/);
+    expect(md).toMatch(/Noise: the uninstrumented run's CPU per turn ranged \d+-\d+ µs/);
   });
 });
 
@@ -222,6 +224,15 @@ describe('bench arithmetic', () => {
     ]);
     expect(missed.addedCpuAtMost5Pct.met).toBe(false);
     expect(missed.atMostHalfOfCheapestOther.met).toBe(false);
+    // The floor is ours' telemetry, not another instrumentation: never the "cheapest other".
+    const withFloor = evaluateTargets([
+      v('none', 0, 0),
+      { ...v('lorechat-otel', 60, 6), addedRatioToFloor: 1.5 },
+      v('floor', 40, 4),
+      v('traceloop', 100, 10),
+    ]);
+    expect(withFloor.atMostHalfOfCheapestOther.cheapest).toBe('traceloop');
+    expect(withFloor.atMost1_3xFloor).toEqual({ value: 1.5, met: false });
   });
 
   it('replaces only the marked section and refuses a document without it', () => {
