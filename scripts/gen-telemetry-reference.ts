@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const { fileURLToPath } = await import('node:url');
   const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
   const catalogue = (await import(
-    new URL('../dist/index.js', import.meta.url).href
+    new URL('../dist/semconv.js', import.meta.url).href
   )) as CatalogueLike;
   const readme = readFileSync(readmePath, 'utf8');
   const next = replaceReference(readme, renderTelemetryReference(catalogue));

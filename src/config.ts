@@ -13,7 +13,12 @@
  */
 import { diag } from '@opentelemetry/api';
 import { resolve } from 'node:path';
-import { EVENT_MIN_SEVERITIES, type EventMinSeverity } from './instrumentations/types.js';
+import {
+  CONTENT_CAPTURE_MODES,
+  type ContentCaptureMode,
+  EVENT_MIN_SEVERITIES,
+  type EventMinSeverity,
+} from './instrumentations/types.js';
 
 /** How telemetry leaves the process. */
 export type TelemetryMode = 'auto' | 'otlp' | 'embedded';
@@ -87,10 +92,11 @@ export interface LoreChatOtelConfig {
   readonly llmMetrics: boolean;
   /**
    * Record prompts, answers, retrieved documents and query text on spans and events
-   * (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`).
+   * (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`): `true` (spans and events),
+   * `false`, or where: `NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT`.
    * @default false
    */
-  readonly captureMessageContent: boolean;
+  readonly captureMessageContent: boolean | ContentCaptureMode;
   /**
    * Truncate captured content to this many characters (`LORECHAT_OTEL_CONTENT_MAX_LENGTH`).
    * @default 1024
@@ -183,6 +189,16 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** A parser answers a value, or `undefined` with what it expected. */
 export type EnvParser<T> = (raw: string) => { value: T } | { expected: string };
+
+/** Both forms of the content-capture variable: `true`/`false`, or the mode names. */
+const parseContentCaptureEnv: EnvParser<ContentCaptureMode> = (raw) => {
+  const v = raw.trim().toUpperCase();
+  if (v === 'TRUE') return { value: 'SPAN_AND_EVENT' };
+  if (v === 'FALSE') return { value: 'NO_CONTENT' };
+  return (CONTENT_CAPTURE_MODES as readonly string[]).includes(v)
+    ? { value: v as ContentCaptureMode }
+    : { expected: `true, false or one of ${CONTENT_CAPTURE_MODES.join(', ')}` };
+};
 
 /**
  * The one place environment values are parsed. Unset or empty: `undefined`. Invalid: a
@@ -303,7 +319,7 @@ export function loadConfig(
     captureMessageContent: pick(
       'captureMessageContent',
       'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
-      parseBoolean,
+      parseContentCaptureEnv,
     ),
     contentMaxLength: pick(
       'contentMaxLength',

@@ -442,12 +442,22 @@ function samplerFromEnv(): Sampler | undefined {
   }
 }
 
-function spanLimitsFromEnv(): SpanLimits {
+/**
+ * Longest string attribute value exported when no `OTEL_*ATTRIBUTE_VALUE_LENGTH_LIMIT` is set
+ * (the SDK's own default is unlimited). Our own values are bounded where they are made; this
+ * bounds every other string an app or library puts on a span or log record (an HTTP
+ * instrumentation's URL, a user's `setAttribute`).
+ */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 8192;
+
+export function spanLimitsFromEnv(): SpanLimits {
   const n = getNumberFromEnv;
   return {
     attributeCountLimit: n('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? n('OTEL_ATTRIBUTE_COUNT_LIMIT'),
     attributeValueLengthLimit:
-      n('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? n('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
+      n('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+      n('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+      DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
     eventCountLimit: n('OTEL_SPAN_EVENT_COUNT_LIMIT'),
     linkCountLimit: n('OTEL_SPAN_LINK_COUNT_LIMIT'),
     attributePerEventCountLimit:
@@ -457,7 +467,7 @@ function spanLimitsFromEnv(): SpanLimits {
   };
 }
 
-function logRecordLimitsFromEnv(): {
+export function logRecordLimitsFromEnv(): {
   attributeCountLimit?: number;
   attributeValueLengthLimit?: number;
 } {
@@ -469,7 +479,9 @@ function logRecordLimitsFromEnv(): {
     attributeCountLimit:
       n('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT') ?? n('OTEL_ATTRIBUTE_COUNT_LIMIT'),
     attributeValueLengthLimit:
-      n('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? n('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
+      n('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+      n('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+      DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   };
 }
 

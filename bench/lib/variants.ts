@@ -29,7 +29,7 @@ export interface Variant {
 }
 
 /** Environment variable naming the plan the floor replays (written by the capture run). */
-export const FLOOR_PLAN_ENV = 'BENCH_FLOOR_PLAN';
+const FLOOR_PLAN_ENV = 'BENCH_FLOOR_PLAN';
 
 /** `root` is the package root; the bench bundle lives in `dist/bench`, ours in `dist`. */
 export function variant(

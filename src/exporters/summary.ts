@@ -11,7 +11,9 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_WORKFLOW_NAME,
   SPAN_CHAT,
+  SPAN_INVOKE_AGENT,
   SPAN_INVOKE_WORKFLOW,
 } from '../semconv.js';
 
@@ -51,6 +53,17 @@ function isNamed(span: ReadableSpan, base: string): boolean {
   return span.name === base || span.name.startsWith(`${base} `);
 }
 
+/**
+ * A chat turn: a graph run's `invoke_workflow` span, or a top-level agent run's
+ * `invoke_agent` span (which carries the workflow name; an agent inside a turn does not).
+ */
+function isTurn(span: ReadableSpan): boolean {
+  return (
+    isNamed(span, SPAN_INVOKE_WORKFLOW) ||
+    (isNamed(span, SPAN_INVOKE_AGENT) && span.attributes[ATTR_GEN_AI_WORKFLOW_NAME] !== undefined)
+  );
+}
+
 export class SummarySpanProcessor implements SpanProcessor {
   private readonly maxDurations: number;
   private readonly maxNames: number;
@@ -76,7 +89,7 @@ export class SummarySpanProcessor implements SpanProcessor {
     this.bump(this.byName, span.name);
     const failed = span.status.code === SpanStatusCode.ERROR;
     if (failed) this.bump(this.errorsByName, span.name);
-    if (isNamed(span, SPAN_INVOKE_WORKFLOW)) {
+    if (isTurn(span)) {
       this.turns++;
       if (failed) this.failedTurns++;
       const seconds = hrTimeToMilliseconds(span.duration) / 1000;

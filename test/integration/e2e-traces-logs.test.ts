@@ -202,7 +202,11 @@ describe('logs at the Loki endpoint', () => {
       (r) => !/^[0-9a-f]{32}$/.test(r.traceId) || !/^[0-9a-f]{16}$/.test(r.spanId),
     );
     expect(uncorrelated.map((r) => r.eventName)).toEqual([]);
-    const traceOf = new Map(workflows.map((w) => [requestIdOf(w), w.traceId]));
+    // Turns are graph runs (workflow spans) and, on the agent path, agent runs.
+    const agentTurns = e2e.tempo
+      .spans()
+      .filter((s) => s.name.startsWith('invoke_agent ') && s.parentSpanId === '');
+    const traceOf = new Map([...workflows, ...agentTurns].map((w) => [requestIdOf(w), w.traceId]));
     const mismatched = records.filter((r) => {
       const id = requestIdOf(r);
       return id !== undefined && traceOf.get(id) !== r.traceId;

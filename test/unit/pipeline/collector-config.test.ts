@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SPANS } from '../../../src/catalogue/index.js';
 import { readText, readYaml } from './helpers.js';
 
 interface CollectorConfig {
@@ -322,5 +323,18 @@ describe('collector/builder-config.yaml', () => {
     for (const [name, image] of images) {
       expect(image, name).toBe(`otel/opentelemetry-collector-contrib:${release}`);
     }
+  });
+});
+
+describe('content the Collector drops', () => {
+  it('deletes every content attribute of the span catalogue from spans, span events and logs', () => {
+    const content = [...new Set(SPANS.flatMap((s) => [...s.contentAttributes]))];
+    expect(content.length).toBeGreaterThan(5);
+    const missing = content.flatMap((key) =>
+      ['span', 'spanevent', 'log']
+        .filter((ctx) => !text.includes(`delete_key(${ctx}.attributes, "${key}")`))
+        .map((ctx) => `${ctx}: ${key}`),
+    );
+    expect(missing).toEqual([]);
   });
 });

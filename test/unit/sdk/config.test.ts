@@ -118,9 +118,19 @@ describe('loadConfig', () => {
       emitEvents: false,
       spanEvents: true,
       eventsMinSeverity: 'info',
-      captureMessageContent: true,
+      captureMessageContent: 'SPAN_AND_EVENT',
     });
     expect(warnings).toEqual([]);
+  });
+  it('reads the content switch in its newer form too, and ignores a bad value with a warning', () => {
+    expect(
+      loadConfig({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'span_only' })
+        .captureMessageContent,
+    ).toBe('SPAN_ONLY');
+    expect(
+      loadConfig({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'sometimes' })
+        .captureMessageContent,
+    ).toBe(false);
   });
 
   it('records span events only when asked or when the events are not log records', () => {

@@ -194,6 +194,21 @@ describe('SummarySpanProcessor', () => {
     expect(text).toContain('http://127.0.0.1:9464/metrics');
   });
 
+  it('counts a top-level agent run as a turn, an agent inside a turn not', () => {
+    const summary = new SummarySpanProcessor();
+    const provider = new TracerProvider({ spanProcessors: [summary] });
+    const tracer = provider.getTracer('t');
+    tracer
+      .startSpan('invoke_agent lore_agent', {
+        attributes: { 'gen_ai.workflow.name': 'lore_agent' },
+      })
+      .end();
+    tracer
+      .startSpan('invoke_agent helper', { attributes: { 'gen_ai.agent.name': 'helper' } })
+      .end();
+    expect(summary.snapshot()).toMatchObject({ turns: 1, spans: 2 });
+  });
+
   it('percentile of nothing is undefined', () => {
     expect(percentile([], 0.5)).toBeUndefined();
     expect(percentile([3, 1, 2], 0.5)).toBe(2);

@@ -7,7 +7,12 @@ import {
 } from '../../../src/exporters/otlp-http.js';
 import { prometheusBaseName } from '../../../src/exporters/prometheus-endpoint.js';
 import { SummarySpanProcessor } from '../../../src/exporters/summary.js';
-import { buildLoreChatSdk } from '../../../src/sdk.js';
+import {
+  buildLoreChatSdk,
+  DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  logRecordLimitsFromEnv,
+  spanLimitsFromEnv,
+} from '../../../src/sdk.js';
 import { esmIncludeList, instrumentedModuleNames } from '../../../src/util/esm-hook.js';
 import { METRICS } from '../../../src/catalogue/index.js';
 
@@ -164,5 +169,22 @@ describe('prometheusBaseName', () => {
       'nodejs_eventloop_utilization_ratio',
     );
     expect(prometheusBaseName('x.rate', 'By/s', true)).toBe('x_rate_bytes_per_second');
+  });
+});
+
+describe('attribute value limits', () => {
+  it('bound every string attribute to 8192 characters by default, and the OTEL_* variables win', () => {
+    expect(spanLimitsFromEnv().attributeValueLengthLimit).toBe(
+      DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    );
+    expect(logRecordLimitsFromEnv().attributeValueLengthLimit).toBe(8192);
+    vi.stubEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '100');
+    vi.stubEnv('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', '50');
+    try {
+      expect(spanLimitsFromEnv().attributeValueLengthLimit).toBe(100);
+      expect(logRecordLimitsFromEnv().attributeValueLengthLimit).toBe(50);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
