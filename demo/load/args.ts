@@ -17,6 +17,8 @@ export const LOAD_USAGE = `Usage: npm run load -- [options]
   --threads <n>          distinct conversations to spread requests over (default 50)
   --timeout <time>       per-request timeout (default 120s)
   --stream               use POST /chat/stream instead of POST /chat
+  --agent-share <0..1>   share of requests sent to the tool-using agent (POST /agent) instead
+                         (default 0); a fifth of them hit a failing tool (handled, not errors)
   --json                 print the summary as JSON on stdout
   --allow-remote         allow a non-loopback URL
   -h, --help             this text
@@ -80,6 +82,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadCli {
         threads: { type: 'string' },
         timeout: { type: 'string' },
         stream: { type: 'boolean', default: false },
+        'agent-share': { type: 'string' },
         json: { type: 'boolean', default: false },
         'allow-remote': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -110,6 +113,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadCli {
   set('slowShare', number(v['slow-share'], 'slow-share'));
   set('slowMs', number(v['slow-ms'], 'slow-ms'));
   set('failShare', number(v['fail-share'], 'fail-share'));
+  set('agentShare', number(v['agent-share'], 'agent-share'));
   set('threads', number(v.threads, 'threads'));
   set('timeoutMs', v.timeout === undefined ? undefined : parseDuration(v.timeout, 'timeout'));
   const maxErrorShare = number(v['max-error-share'], 'max-error-share') ?? options.failShare ?? 0;

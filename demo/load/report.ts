@@ -13,7 +13,7 @@ export function formatSummary(s: LoadSummary): string {
     `LoreChat load: ${s.url}`,
     `  stopped by   ${s.stoppedBy} after ${(s.durationMs / 1000).toFixed(1)} s`,
     `  requests     ${s.sent} sent, ${s.completed} completed, ${s.ok} ok, ${s.errors} errors (${s.threads} threads)`,
-    `  injected     ${s.injected.slow} slow, ${s.injected.fail} failing`,
+    `  injected     ${s.injected.slow} slow, ${s.injected.fail} failing, ${s.injected.agent} to the agent`,
     `  throughput   ${s.throughput.toFixed(2)} req/s`,
   ];
   if (s.latencyMs) {

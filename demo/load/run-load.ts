@@ -22,6 +22,11 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Use POST /chat/stream instead of POST /chat. @default false */
   stream?: boolean;
+  /**
+   * Share of requests sent to the agent path (POST /agent) instead (0..1); a fifth of those ask
+   * about a topic the agent's omens tool fails on. @default 0
+   */
+  agentShare?: number;
   /** Thread id prefix. @default 'load-<random>' */
   threadPrefix?: string;
   /** Called about once a second with the running totals. */
@@ -60,7 +65,7 @@ export interface LoadSummary {
   errors: number;
   /** Errors by kind: `http_<status>`, `timeout`, `connection`, `stream_error`. */
   errorsByKind: Record<string, number>;
-  injected: { slow: number; fail: number };
+  injected: { slow: number; fail: number; agent: number };
   /** Completed requests per second. */
   throughput: number;
   /** Latency of all completed requests, ms. */
@@ -69,6 +74,15 @@ export interface LoadSummary {
   okLatencyMs: LatencySummary | null;
   threads: number;
 }
+
+/** Agent questions: the last is a topic the augurs never wrote about (its omens tool fails). */
+const AGENT_QUESTIONS = [
+  'What do the augurs say about Emberfall?',
+  'Tell me about the Hollow Crown',
+  'What of the river folk?',
+  'Who was Tamsin Reed?',
+  'What do the augurs say about Xelthar?',
+];
 
 const QUESTIONS = [
   'Who founded Emberfall?',
@@ -139,6 +153,7 @@ function checkOptions(
     threads: o.threads ?? 50,
     timeoutMs: o.timeoutMs ?? 120_000,
     stream: o.stream ?? false,
+    agentShare: o.agentShare ?? 0,
   };
   let parsed: URL;
   try {
@@ -167,6 +182,7 @@ function checkOptions(
   int('timeoutMs', r.timeoutMs, 1, 3_600_000);
   share('slowShare', r.slowShare);
   share('failShare', r.failShare);
+  share('agentShare', r.agentShare);
   return r;
 }
 
@@ -193,7 +209,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const latencies: number[] = [];
   const okLatencies: number[] = [];
   const errorsByKind: Record<string, number> = {};
-  const injected = { slow: 0, fail: 0 };
+  const injected = { slow: 0, fail: 0, agent: 0 };
+  const agentPath = `${base.pathname.replace(/\/$/, '')}/agent`;
 
   const progressTimer = options.onProgress
     ? setInterval(() => {
@@ -215,20 +232,39 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   async function worker(): Promise<void> {
     while (sent < o.requests && !stopController.signal.aborted && performance.now() < deadline) {
       const index = sent++;
-      const fail = isMarked(index, o.failShare);
+      // Agent requests use their own phase; injected slowness and failures apply to the
+      // chat path only (the agent's offline model takes no per-request control).
+      const toAgent = isMarked(index, o.agentShare, 104_729);
+      const fail = !toAgent && isMarked(index, o.failShare);
       // Slow requests are picked from the others with a different phase, so both shares hold.
-      const slow = !fail && isMarked(index, o.slowShare, 7919);
+      const slow = !toAgent && !fail && isMarked(index, o.slowShare, 7919);
       if (fail) injected.fail += 1;
       if (slow) injected.slow += 1;
-      const body = JSON.stringify({
-        thread_id: `${prefix}-${index % o.threads}`,
-        message: QUESTIONS[index % QUESTIONS.length],
-        persona: PERSONA_IDS[index % PERSONA_IDS.length],
-        ...(fail || slow ? { options: fail ? { fail: true } : { latencyMs: o.slowMs } } : {}),
-      });
+      if (toAgent) injected.agent += 1;
+      const body = JSON.stringify(
+        toAgent
+          ? {
+              thread_id: `${prefix}-agent-${index % o.threads}`,
+              message: AGENT_QUESTIONS[injected.agent % AGENT_QUESTIONS.length],
+            }
+          : {
+              thread_id: `${prefix}-${index % o.threads}`,
+              message: QUESTIONS[index % QUESTIONS.length],
+              persona: PERSONA_IDS[index % PERSONA_IDS.length],
+              ...(fail || slow ? { options: fail ? { fail: true } : { latencyMs: o.slowMs } } : {}),
+            },
+      );
       inFlight += 1;
       const t0 = performance.now();
-      const outcome = await send(base, path, body, agent, o.timeoutMs, o.stream, options.signal);
+      const outcome = await send(
+        base,
+        toAgent ? agentPath : path,
+        body,
+        agent,
+        o.timeoutMs,
+        o.stream && !toAgent,
+        options.signal,
+      );
       const ms = performance.now() - t0;
       inFlight -= 1;
       if (outcome === 'aborted') break;

@@ -19,7 +19,7 @@ const summary = (completed: number, errors: number, injectedFail = 0): LoadSumma
   ok: completed - errors,
   errors,
   errorsByKind: errors > 0 ? { connection: errors } : {},
-  injected: { slow: 0, fail: injectedFail },
+  injected: { slow: 0, fail: injectedFail, agent: 0 },
   throughput: completed,
   latencyMs: null,
   okLatencyMs: null,

@@ -62,12 +62,20 @@ describe('runLoad', () => {
       slowShare: 0.1,
       slowMs: 50,
     });
-    expect(s.injected).toEqual({ fail: 10, slow: 4 });
+    expect(s.injected).toEqual({ fail: 10, slow: 4, agent: 0 });
     expect(s.errors).toBe(10);
     expect(s.errorsByKind).toEqual({ http_502: 10 });
     expect(s.ok).toBe(30);
     // Slow requests make ~4 sequential LLM calls of ~50 ms each; the others are instant.
     expect(s.okLatencyMs!.max).toBeGreaterThan(150);
+  });
+
+  it('sends the agent share to POST /agent, whose handled tool failures are not errors', async () => {
+    const s = await runLoad({ url: server.url, requests: 10, concurrency: 2, agentShare: 0.5 });
+    expect(s.injected).toEqual({ slow: 0, fail: 0, agent: 5 });
+    expect(s.ok).toBe(10);
+    expect(parseLoadArgs(['--agent-share', '0.2']).options.agentShare).toBe(0.2);
+    await expect(runLoad({ url: server.url, agentShare: 2 })).rejects.toThrow(LoadOptionsError);
   });
 
   it('reports connection errors by kind', async () => {
