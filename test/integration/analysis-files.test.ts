@@ -136,9 +136,10 @@ describe('analysis CLI on the scripted demo files', () => {
     expect(a.errorsByComponent.map((c) => c.component)).toEqual(
       expect.arrayContaining(['chat', 'graph', 'llm', 'vector']),
     );
-    // Popular queries come from the chat.message events of the logs file.
+    // Popular queries come from the chat.message events of the logs file: one per turn with a
+    // user message (the demo's resumed agent turn has none: its input is Command({ resume })).
     expect(a.popularQueries?.reduce((x, q) => x + q.count, 0)).toBeGreaterThanOrEqual(
-      summary.turns,
+      summary.turns - 1,
     );
   });
 

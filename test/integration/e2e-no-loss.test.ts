@@ -103,7 +103,9 @@ async function expectMetricsResumed(
     return Number(s?.value[1] ?? NaN);
   };
   const turns = 'sum(chat_response_time_seconds_count{job="e2e/lorechat"})';
-  const llm = 'sum(gen_ai_client_operation_duration_seconds_count{job="e2e/lorechat"})';
+  // Chat-model calls only: the same metric also times embeddings calls (a different operation).
+  const llm =
+    'sum(gen_ai_client_operation_duration_seconds_count{job="e2e/lorechat",gen_ai_operation_name="chat"})';
   const deadline = Date.now() + 60_000;
   while ((await total(turns)) !== load.ok && Date.now() < deadline) await sleep(1_000);
   expect(await total(turns), 'chat turns counted in Prometheus').toBe(load.ok);

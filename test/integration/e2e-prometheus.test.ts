@@ -70,6 +70,9 @@ const MAY_BE_ABSENT: Record<string, string> = {
   otelcol_exporter_send_failed_spans_total: 'created at the first failed send',
   otelcol_exporter_send_failed_metric_points_total: 'created at the first failed send',
   otelcol_exporter_send_failed_log_records_total: 'created at the first failed send',
+  otelcol_exporter_enqueue_failed_spans_total: 'created at the first failed enqueue',
+  otelcol_exporter_enqueue_failed_metric_points_total: 'created at the first failed enqueue',
+  otelcol_exporter_enqueue_failed_log_records_total: 'created at the first failed enqueue',
 };
 
 /** Recording rules allowed to return nothing in this run, with the reason. */

@@ -175,6 +175,12 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
       };
 
       expect(composeProbe('prometheus', prom.url), 'compose health check, Prometheus up').toBe(0);
+      // The scraped series must hold samples before the outage, or their gap proves nothing.
+      await eventually(async () => {
+        const now = Date.now() / 1000;
+        const n = (await rawSamples('up{job="otel-collector"}', now - 25, now)).flat().length;
+        return n >= 2 ? undefined : `up{job="otel-collector"}: ${n} samples before the outage`;
+      }, 60_000);
       const downAt = Date.now() / 1000;
       await prom.process.stop(30_000);
       expect(

@@ -61,7 +61,8 @@ describe('embedded default', () => {
     expect(metrics.metricNames()).toContain('chat.response_time');
 
     expect(run.stderr).toMatch(/lorechat-otel summary \(embedded mode\)/);
-    expect(run.stderr).toMatch(/turns:\s+4\n/);
+    // Four turns through the graph and three through the agent (top-level agent runs are turns).
+    expect(run.stderr).toMatch(/turns:\s+7\n/);
     expect(run.stderr).toMatch(/response time:\s+p50 \d+\.\d{3} s, p95 \d+\.\d{3} s/);
     expect(run.stderr).toMatch(/tokens:\s+[1-9]\d* input, [1-9]\d* output/);
     expect(run.stderr).toContain(join(dir, 'traces.jsonl'));

@@ -475,7 +475,11 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
       ),
     );
     const decisions = after.map((a, i) => a - before[i]!);
-    expect(decisions[0]! + decisions[1]!).toBe(summary.completed);
+    // A span arriving after its trace was decided (a turn's span ended late on a loaded
+    // machine) is decided again as a new trace, by the same gateway (routing is by trace id;
+    // `shared` below proves no trace reached both): at most a few such late decisions.
+    expect(decisions[0]! + decisions[1]!).toBeGreaterThanOrEqual(summary.completed);
+    expect(decisions[0]! + decisions[1]!).toBeLessThanOrEqual(summary.completed + 3);
     // Both gateways got a share (the ring hashes trace ids over both).
     expect(Math.min(...decisions)).toBeGreaterThan(summary.completed * 0.25);
 
