@@ -58,11 +58,11 @@ beforeAll(async () => {
   await e2e.app.load({ concurrency: 1, requests: 1, failShare: 1, threads: 1 });
   await e2e.stack.waitForQuery('chat_response_time_seconds_count', { timeoutMs: 30_000 });
   await e2e.stack.waitForQuery('lorechat_errors_total{component="chat"}', { timeoutMs: 30_000 });
-  // Steady healthy load for the whole file; stops by itself after 6 minutes at the latest.
+  // Steady healthy load for the whole file; stops by itself after 10 minutes at the latest.
   background = e2e.app.load({
     concurrency: 1,
     requests: 1_000_000,
-    durationMs: 360_000,
+    durationMs: 600_000,
     threads: 4,
     signal: stopLoad.signal,
   });
@@ -280,7 +280,9 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
         (await e2e.stack.query(`ALERTS{alertname="${alertname}"}`)).length === 0
           ? undefined
           : `${alertname} still pending or firing before the test`,
-      120_000,
+      // On a loaded machine the ratio takes longer to fall after the Prometheus restart of
+      // the case above: up to 4 minutes (seen failing at 2 in a clean-clone CI run).
+      240_000,
       1_000,
     );
     const errorsBefore = await e2e.stack.query('sum(prometheus_notifications_errors_total)');
@@ -364,7 +366,7 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
     console.log(
       `pipeline-faults: ${alertname} delivered ${((Date.now() - backAt) / 1000).toFixed(0)} s after Alertmanager returned`,
     );
-  }, 300_000);
+  }, 540_000);
 
   it('queue storage unwritable under load: the Collector keeps running, counts the drops, OtelCollectorEnqueueFailed fires', async () => {
     const c = e2e.stack.collector!;
