@@ -31,6 +31,7 @@ import {
 } from '../../telemetry/operation.js';
 import { getTurn, markNested, nestedOwner } from '../../telemetry/turn-context.js';
 import { boundedName, LoreChatInstrumentationBase } from '../base.js';
+import { activeInstance } from '../active-instance.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
 import type { LangChainEmbeddingsInstrumentationConfig } from './types.js';
@@ -53,17 +54,14 @@ const ORIGINAL_CLASS = Symbol.for('lorechat.embeddings.originalClass');
  * The enabled instance, on `globalThis` so that the vector-store instrumentation of either
  * build (CJS or ESM, both possibly loaded) can hand it the embeddings a store uses.
  */
-const ACTIVE_INSTANCE = Symbol.for('lorechat-otel.embeddingsInstrumentation');
-type GlobalWithInstance = typeof globalThis & {
-  [ACTIVE_INSTANCE]?: LangChainEmbeddingsInstrumentation;
-};
+const ACTIVE = activeInstance<LangChainEmbeddingsInstrumentation>('embeddingsInstrumentation');
 
 /**
  * Instruments the class of embeddings a vector store uses, when the embeddings
  * instrumentation is enabled (classes defined before it was are seen this way too).
  */
 export function instrumentStoreEmbeddings(embeddings: unknown): void {
-  const active = (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE];
+  const active = ACTIVE.get();
   if (active && embeddings !== null && typeof embeddings === 'object')
     active.instrumentEmbeddings(embeddings);
 }
@@ -87,13 +85,12 @@ export class LangChainEmbeddingsInstrumentation extends LoreChatInstrumentationB
 
   override enable(): void {
     super.enable();
-    (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE] = this;
+    ACTIVE.set(this);
   }
 
   override disable(): void {
     super.disable();
-    const g = globalThis as GlobalWithInstance;
-    if (g[ACTIVE_INSTANCE] === this) delete g[ACTIVE_INSTANCE];
+    ACTIVE.clear(this);
   }
 
   protected override _updateMetricInstruments(): void {

@@ -44,6 +44,7 @@ import {
 } from '../../telemetry/turn-context.js';
 import type { ResolvedSharedConfig } from '../types.js';
 import { instrumentStoreEmbeddings } from '../embeddings/instrumentation.js';
+import { activeInstance } from '../active-instance.js';
 import { dualBuildModule } from '../module-files.js';
 import { PACKAGE_VERSION, SUPPORTED_LANGCHAIN_CORE_VERSIONS } from '../version.js';
 import type {
@@ -82,16 +83,8 @@ const BASE_HOOKED_METHODS = [
   'delete',
 ] as const;
 const INSTANCE_WRAPPED = Symbol.for('lorechat.vectorstore.instanceWrapped');
-/**
- * The enabled instance, for the standalone {@link instrumentVectorStore}. Kept on
- * `globalThis` (not in a module variable) so it is shared by the CJS and ESM builds, which
- * may both be loaded in one process (`--require` register, `import` in the app).
- */
-const ACTIVE_INSTANCE = Symbol.for('lorechat-otel.vectorStoreInstrumentation');
-
-type GlobalWithInstance = typeof globalThis & {
-  [ACTIVE_INSTANCE]?: LangChainVectorStoreInstrumentation;
-};
+/** The enabled instance, for the standalone {@link instrumentVectorStore}. */
+const ACTIVE = activeInstance<LangChainVectorStoreInstrumentation>('vectorStoreInstrumentation');
 
 /**
  * Instruments one vector store object with the enabled {@link LangChainVectorStoreInstrumentation}
@@ -99,7 +92,7 @@ type GlobalWithInstance = typeof globalThis & {
  * returned unchanged (a diag warning says so).
  */
 export function instrumentVectorStore<T extends object>(store: T): T {
-  const active = (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE];
+  const active = ACTIVE.get();
   if (!active) {
     diag.warn(
       'lorechat: instrumentVectorStore called before the vector store instrumentation was enabled',
@@ -139,13 +132,12 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
 
   override enable(): void {
     super.enable();
-    (globalThis as GlobalWithInstance)[ACTIVE_INSTANCE] = this;
+    ACTIVE.set(this);
   }
 
   override disable(): void {
     super.disable();
-    const g = globalThis as GlobalWithInstance;
-    if (g[ACTIVE_INSTANCE] === this) delete g[ACTIVE_INSTANCE];
+    ACTIVE.clear(this);
   }
 
   protected override _updateMetricInstruments(): void {
