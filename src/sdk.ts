@@ -190,9 +190,18 @@ export function buildLoreChatSdk(
     const { HostMetricsInstrumentation } = lazyRequire<typeof HostMetrics>(
       '@opentelemetry/instrumentation-host-metrics',
     );
+    // Built disabled: `registerInstrumentations` below enables each once, on our MeterProvider.
+    // Enabled at construction they would register their observable callbacks on the global
+    // meter (ours already, through the API's proxy) and again when given the provider:
+    // host-metrics 0.7 unregisters through the new meter only (metric.ts,
+    // `_updateMetricInstruments`), so its callback ran twice per collection and the second
+    // run, in the same millisecond, observed process.cpu.utilization as 0/0 = NaN.
     return [
-      new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }),
-      new HostMetricsInstrumentation({ metricGroups: ['process.cpu', 'process.memory'] }),
+      new RuntimeNodeInstrumentation({ enabled: false, monitoringPrecision: 5000 }),
+      new HostMetricsInstrumentation({
+        enabled: false,
+        metricGroups: ['process.cpu', 'process.memory'],
+      }),
     ];
   };
 

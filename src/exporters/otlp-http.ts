@@ -20,9 +20,6 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
-  JsonLogsSerializer,
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
   ProtobufLogsSerializer,
   ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
@@ -49,7 +46,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { lazyRequire } from '../util/lazy-require.js';
-import { toOtlpJsonLine } from './otlp-json-file.js';
+import { otlpJson, toOtlpJsonLine } from './otlp-json-file.js';
 
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
 export type OtlpHttpEncoding = 'protobuf' | 'json';
@@ -239,33 +236,35 @@ function jsonLineOf(bytes: Uint8Array | undefined): string | undefined {
 }
 
 export function spanCodec(encoding: OtlpHttpEncoding): OtlpCodec<ReadableSpan> {
-  const serializer = encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer;
   return {
     signal: 'traces',
-    encode: (items) => serializer.serializeRequest(items),
-    jsonLine: (items) => jsonLineOf(JsonTraceSerializer.serializeRequest(items)),
+    encode: (items) =>
+      encoding === 'json'
+        ? otlpJson.traces(items)
+        : ProtobufTraceSerializer.serializeRequest(items),
+    jsonLine: (items) => jsonLineOf(otlpJson.traces(items)),
     resources: (items) => items.map((s) => s.resource as AsyncResource),
   };
 }
 
 export function logCodec(encoding: OtlpHttpEncoding): OtlpCodec<ReadableLogRecord> {
-  const serializer = encoding === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer;
   return {
     signal: 'logs',
-    encode: (items) => serializer.serializeRequest(items),
-    jsonLine: (items) => jsonLineOf(JsonLogsSerializer.serializeRequest(items)),
+    encode: (items) =>
+      encoding === 'json' ? otlpJson.logs(items) : ProtobufLogsSerializer.serializeRequest(items),
+    jsonLine: (items) => jsonLineOf(otlpJson.logs(items)),
     resources: (items) => items.map((r) => r.resource as AsyncResource),
   };
 }
 
 export function metricCodec(encoding: OtlpHttpEncoding): OtlpCodec<ResourceMetrics> {
-  const serializer = encoding === 'json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+  const serialize = (m: ResourceMetrics) =>
+    encoding === 'json' ? otlpJson.metrics(m) : ProtobufMetricsSerializer.serializeRequest(m);
   // One ResourceMetrics per payload: the metric queue's batch size is 1.
   return {
     signal: 'metrics',
-    encode: (items) => (items[0] ? serializer.serializeRequest(items[0]) : undefined),
-    jsonLine: (items) =>
-      items[0] ? jsonLineOf(JsonMetricsSerializer.serializeRequest(items[0])) : undefined,
+    encode: (items) => (items[0] ? serialize(items[0]) : undefined),
+    jsonLine: (items) => (items[0] ? jsonLineOf(otlpJson.metrics(items[0])) : undefined),
     resources: (items) => items.map((m) => m.resource as AsyncResource),
   };
 }

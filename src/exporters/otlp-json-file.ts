@@ -67,6 +67,58 @@ export function toOtlpJsonLine(bytes: Uint8Array): string {
   );
 }
 
+/**
+ * The proto3 JSON form of a non-finite double (https://protobuf.dev/programming-guides/json/:
+ * "NaN", "Infinity", "-Infinity"). The SDK's JSON serializers use plain `JSON.stringify`,
+ * which writes `null` for them, and the Collector's OTLP/JSON decoder refuses the whole request
+ * on a `null` double ("ReadUint64: unsupported value type", HTTP 400): one NaN gauge point or
+ * one NaN span attribute cost every item of its batch.
+ */
+function protoJsonNumber(_key: string, value: unknown): unknown {
+  if (typeof value !== 'number' || Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+const NULL_VALUE = Buffer.from(':null');
+
+/**
+ * Runs an SDK JSON serializer so that non-finite numbers keep their proto3 JSON form. The
+ * common case (no `:null` in the output) costs one byte search; otherwise the serializer runs
+ * again with `JSON.stringify` given a replacer for that one synchronous call (the serializer
+ * builds its request internally and stringifies it; the request builder is not exported).
+ */
+function serializeFinite<T>(
+  serializer: { serializeRequest(request: T): Uint8Array | undefined },
+  request: T,
+): Uint8Array | undefined {
+  const bytes = serializer.serializeRequest(request);
+  if (bytes === undefined) return undefined;
+  if (!Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(NULL_VALUE)) {
+    return bytes;
+  }
+  const stringify = JSON.stringify;
+  try {
+    JSON.stringify = ((value: unknown, replacer?: unknown, space?: string | number) =>
+      replacer === undefined
+        ? stringify(value, protoJsonNumber, space)
+        : stringify(value, replacer as never, space)) as typeof JSON.stringify;
+  } catch {
+    return bytes; // intrinsics frozen: the plain output is all there is
+  }
+  try {
+    return serializer.serializeRequest(request);
+  } finally {
+    JSON.stringify = stringify;
+  }
+}
+
+/** OTLP/JSON payloads of the SDK's serializers, non-finite numbers in their proto3 JSON form. */
+export const otlpJson = {
+  traces: (spans: ReadableSpan[]) => serializeFinite(JsonTraceSerializer, spans),
+  logs: (records: ReadableLogRecord[]) => serializeFinite(JsonLogsSerializer, records),
+  metrics: (metrics: ResourceMetrics) => serializeFinite(JsonMetricsSerializer, metrics),
+};
+
 function writeGuarded(
   file: RotatingJsonlFile,
   serialize: () => Uint8Array | undefined,
@@ -91,7 +143,7 @@ export class OtlpJsonFileSpanExporter implements SpanExporter {
   }
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (spans.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
-    writeGuarded(this.file, () => JsonTraceSerializer.serializeRequest(spans), resultCallback);
+    writeGuarded(this.file, () => otlpJson.traces(spans), resultCallback);
   }
   /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
@@ -109,7 +161,7 @@ export class OtlpJsonFileLogRecordExporter implements LogRecordExporter {
   }
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     if (logs.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
-    writeGuarded(this.file, () => JsonLogsSerializer.serializeRequest(logs), resultCallback);
+    writeGuarded(this.file, () => otlpJson.logs(logs), resultCallback);
   }
   /** Waits for a rotated file's background compression (bounded by the SDK's shutdown). */
   shutdown(): Promise<void> {
@@ -129,7 +181,7 @@ export class OtlpJsonFileMetricExporter implements PushMetricExporter {
     if (metrics.scopeMetrics.every((s) => s.metrics.length === 0)) {
       return resultCallback({ code: ExportResultCode.SUCCESS });
     }
-    writeGuarded(this.file, () => JsonMetricsSerializer.serializeRequest(metrics), resultCallback);
+    writeGuarded(this.file, () => otlpJson.metrics(metrics), resultCallback);
   }
   /** Cumulative, like the Prometheus endpoint next to it and the Collector's default. */
   selectAggregationTemporality(): AggregationTemporality {

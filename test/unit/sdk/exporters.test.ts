@@ -4,6 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   InMemorySpanExporter,
+  type ReadableSpan,
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -15,6 +16,7 @@ import { JsonStdoutLogRecordExporter } from '../../../src/exporters/json-stdout.
 import {
   OtlpJsonFileLogRecordExporter,
   OtlpJsonFileSpanExporter,
+  otlpJson,
 } from '../../../src/exporters/otlp-json-file.js';
 import { RotatingJsonlFile, rotatedFiles } from '../../../src/exporters/rotating-file.js';
 import { gunzipSync } from 'node:zlib';
@@ -104,6 +106,65 @@ describe('OTLP-JSON lines files', () => {
       body: { event: 'chat.start' },
       attributes: { 'lorechat.component': 'chat' },
     });
+  });
+});
+
+describe('otlpJson: non-finite numbers in their proto3 JSON form', () => {
+  const spansWith = (attributes: Record<string, number>) => {
+    const ended: ReadableSpan[] = [];
+    const tracer = new TracerProvider({
+      resource,
+      spanProcessors: [
+        {
+          onStart: () => undefined,
+          onEnd: (span: ReadableSpan) => void ended.push(span),
+          forceFlush: () => Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+        },
+      ],
+    }).getTracer('t');
+    tracer.startSpan('s', { attributes }).end();
+    expect(ended).toHaveLength(1);
+    return ended;
+  };
+  const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+
+  it('writes NaN and the infinities as strings, never null, and restores JSON.stringify', () => {
+    const stringify = JSON.stringify;
+    const out = text(
+      otlpJson.traces(
+        spansWith({
+          nan: Number.NaN,
+          inf: Number.POSITIVE_INFINITY,
+          ninf: Number.NEGATIVE_INFINITY,
+          ok: 0.5,
+        }),
+      ),
+    );
+    expect(JSON.stringify).toBe(stringify);
+    expect(out).not.toContain('null');
+    const attrs = Object.fromEntries(
+      (
+        JSON.parse(out) as {
+          resourceSpans: {
+            scopeSpans: { spans: { attributes: { key: string; value: unknown }[] }[] }[];
+          }[];
+        }
+      ).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes.map((a) => [a.key, a.value]),
+    );
+    expect(attrs).toEqual({
+      nan: { doubleValue: 'NaN' },
+      inf: { doubleValue: 'Infinity' },
+      ninf: { doubleValue: '-Infinity' },
+      ok: { doubleValue: 0.5 },
+    });
+  });
+
+  it('returns the serializer output untouched when every number is finite', () => {
+    const spans = spansWith({ ok: 0.5, n: 3 });
+    const out = text(otlpJson.traces(spans));
+    expect(out).not.toContain('NaN');
+    expect(JSON.parse(out)).toEqual(JSON.parse(text(otlpJson.traces(spans))));
   });
 });
 
