@@ -33,6 +33,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
 };
 /** The peers at the versions this repository develops and tests against. */
@@ -156,8 +157,9 @@ beforeAll(async () => {
     '@langchain/core': installed('@langchain/core'),
     '@langchain/langgraph': installed('@langchain/langgraph'),
     '@opentelemetry/api': apiVersions[0]!,
-    // For the "existing NodeSDK" case; the version we depend on, so one copy is installed.
-    '@opentelemetry/sdk-node': pkg.dependencies['@opentelemetry/sdk-node']!,
+    // For the "existing NodeSDK" case: the release our SDK packages are pinned to (a
+    // development dependency of ours), so one copy of each SDK package is installed.
+    '@opentelemetry/sdk-node': pkg.devDependencies['@opentelemetry/sdk-node']!,
   };
   mkdirSync(app);
   writeFileSync(
