@@ -356,12 +356,7 @@ describe('one oracle: the embedded files and Prometheus + Loki agree on the same
     expect(p.evidence.requests?.samples).toBe(f.evidence.requests?.samples);
   });
 
-  // Quarantined, with the cause found and not yet fixed (open issue "Collector 0.161 delivers
-  // light metric traffic to Prometheus late"): at one export every 2 s, Prometheus holds a
-  // sample of chat_response_time_seconds_count only every 9 to 24 s (the app's exports were
-  // checked to leave every 2 s; the Collector's persistent-queue batching at 0.161.0 sends
-  // them late), so the per-step series cannot agree. The whole-window figures above still do.
-  it.skip('trends: every metric agrees over the window and step by step', async () => {
+  it('trends: every metric agrees over the window and step by step', async () => {
     const window = `${Math.ceil((analysedAt - startedAt) / 1000)}s`;
     const args = (id: string) => [
       'trends',
@@ -408,14 +403,14 @@ describe('one oracle: the embedded files and Prometheus + Loki agree on the same
         }
         const sum = (s: Map<number, number>) =>
           [...s.values()].reduce((a, v) => a + v, 0) * (STEP_S / 60);
-        expect(sum(fs)).toBeCloseTo(completed, 6);
-        expect(sum(ps)).toBeCloseTo(completed, 6);
+        const detail = JSON.stringify({ window, analysedAt, startedAt, files: f.series });
+        expect(sum(fs), detail).toBeCloseTo(completed, 6);
+        expect(sum(ps), detail).toBeCloseTo(completed, 6);
       }
     }
   });
 
-  // Quarantined with the test above (same cause: late metric samples in Prometheus).
-  it.skip('patterns: the same usage profile, error patterns and anomaly series', async () => {
+  it('patterns: the same usage profile, error patterns and anomaly series', async () => {
     // The same anomaly step for both: the files know where their data are and would pick a
     // finer default than Prometheus's (which assumes a full 24 h); 10 s keeps 24 h of Prometheus
     // steps under its 11,000-point limit.

@@ -179,10 +179,7 @@ describe('analysis CLI against the real Prometheus', () => {
     expect(a.avgResponseTimeSeconds!).toBeGreaterThan((client.mean / 1000) * 0.8);
   });
 
-  // Quarantined with the oracle's per-step checks (analysis-oracle.test.ts), same cause: through
-  // the 0.161 Collector's persistent-queue batching, Prometheus holds light metric traffic only
-  // every 9 to 24 s, so per-step values (here the slow turns' step average) are smeared.
-  it.skip('trends: every metric has a per-step series that adds up to the totals', async () => {
+  it('trends: every metric has a per-step series that adds up to the totals', async () => {
     const window = `${Math.ceil((analysedAt - startedAt) / 1000)}s`;
     const results = new Map<string, TrendResult>();
     for (const m of INDICATORS) {
