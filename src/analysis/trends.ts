@@ -138,7 +138,8 @@ export async function trends(
     extent?: TimeWindow;
   },
 ): Promise<TrendResult> {
-  const { end, window } = options;
+  const { end } = options;
+  let { window } = options;
   const notes: string[] = [];
   const resolution = (await reader.resolution?.({ start: end - window, end })) ?? 0;
   let step = options.step ?? Math.max(defaultStep(window), resolution);
@@ -153,6 +154,15 @@ export async function trends(
       `the data were exported every ${formatDuration(step)}, more than the ${formatDuration(window)} window: one step covers the window`,
     );
     step = window;
+  }
+  // Steps end at `end` and go back by `step`: a window that is not a whole number of steps
+  // would leave its first part in no step (its increases lost from the per-step series).
+  const steps = Math.ceil(window / step);
+  if (steps * step !== window) {
+    notes.push(
+      `window widened from ${formatDuration(window)} to ${formatDuration(steps * step)}, a whole number of ${formatDuration(step)} steps`,
+    );
+    window = steps * step;
   }
   const progress = options.progress ?? (() => {});
   progress(`${indicator.id}: ${formatDuration(window)} at ${formatDuration(step)} steps`);
@@ -288,7 +298,16 @@ export async function trends(
   };
 }
 
-/** About 48 steps per window, rounded to a whole number of seconds (>= 1 s). */
+/**
+ * About 48 steps per window: the whole number of seconds (>= 1 s) nearest to a 48th of the
+ * window that divides it, so the steps tile the window exactly (else a 48th, rounded).
+ */
 export function defaultStep(window: number): number {
-  return Math.max(1000, Math.round(window / 48 / 1000) * 1000);
+  const ideal = Math.max(1, Math.round(window / 48 / 1000));
+  if (window % 1000 !== 0) return ideal * 1000;
+  const seconds = window / 1000;
+  for (let d = 0; d <= ideal / 2; d++) {
+    for (const s of [ideal - d, ideal + d]) if (s >= 1 && seconds % s === 0) return s * 1000;
+  }
+  return ideal * 1000;
 }

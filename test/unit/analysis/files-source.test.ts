@@ -14,7 +14,7 @@ import { analyze } from '../../../src/analysis/analyze.js';
 import { indicator } from '../../../src/analysis/indicators.js';
 import { recommend } from '../../../src/analysis/recommend.js';
 import { FilesSource } from '../../../src/analysis/sources/files.js';
-import { trends } from '../../../src/analysis/trends.js';
+import { defaultStep, trends } from '../../../src/analysis/trends.js';
 import { runCli } from '../../../src/cli/run.js';
 import { type Turn, writeTelemetry } from './telemetry-fixture.js';
 
@@ -148,6 +148,29 @@ describe('files source (OTLP-JSON written from real SDK objects)', () => {
     expect(r.trend?.slopePerHour).toBeCloseTo(0.05e6 * 60, 3);
     expect(r.forecast?.method).toMatch(/Holt/);
     expect(r.forecast?.value).toBeCloseTo(1.5e6, -2);
+  });
+
+  it('trends: a window that is not a whole number of steps is widened, no increase left out', async () => {
+    const source = await FilesSource.open(out);
+    const r = await trends(source.metrics, indicator('throughput'), {
+      end: T0 + 10 * MIN,
+      window: 9.5 * MIN,
+      step: MIN,
+    });
+    expect(r.window).toBe('10m');
+    expect(r.notes.join('\n')).toMatch(/window widened from 9m ?30s to 10m/);
+    // Per-minute rates over one-minute steps: their sum is the number of turns (6 a minute,
+    // one more in minute 9). With the window's first half minute in no step, the first
+    // minute's 6 turns were missing.
+    expect(r.series.reduce((a, [, v]) => a + v, 0)).toBeCloseTo(61, 9);
+  });
+
+  it('the default step tiles the window: a divisor near a 48th of it', () => {
+    expect(defaultStep(24 * 3600_000)).toBe(1800_000);
+    expect(defaultStep(86_700_000)).toBe(1734_000); // 1d 5m in 50 steps
+    expect(defaultStep(79_000)).toBe(1000); // 79 s is prime: 1 s steps
+    for (const w of [60_000, 79_000, 3600_000, 86_700_000, 7 * 86_400_000])
+      expect(w % defaultStep(w), String(w)).toBe(0);
   });
 
   it("recommend: the plan's three rules fire with the numbers behind them", async () => {
