@@ -77,11 +77,13 @@ async function measure(calls: number, promptBytes: number, capture: boolean | un
   logs.reset();
   gc();
   const before = process.memoryUsage().heapUsed;
+  const cpu = process.cpuUsage();
   for (let i = 0; i < calls; i++) {
     // A distinct prompt each call, so nothing is shared between them.
     const prompt = `${i} `.padEnd(promptBytes, 'lore ');
     await model.invoke([new HumanMessage(prompt)]);
   }
+  const used = process.cpuUsage(cpu);
   gc();
   const retained = process.memoryUsage().heapUsed - before;
   const kept = {
@@ -92,7 +94,13 @@ async function measure(calls: number, promptBytes: number, capture: boolean | un
     inst.manuallyUninstrument(chatModels);
     inst.disable();
   }
-  return { retainedBytes: retained, retainedPerCallBytes: Math.round(retained / calls), kept };
+  return {
+    retainedBytes: retained,
+    retainedPerCallBytes: Math.round(retained / calls),
+    // Building each 1 MB prompt is in every configuration's figure alike.
+    cpuPerCallUs: Math.round((used.user + used.system) / calls),
+    kept,
+  };
 }
 
 export async function largePromptCommand(args: string[], root: string): Promise<void> {
@@ -140,6 +148,11 @@ export async function largePromptCommand(args: string[], root: string): Promise<
     met:
       off.retainedPerCallBytes <= RETAINED_PER_CALL_TARGET_BYTES &&
       on.retainedPerCallBytes <= RETAINED_PER_CALL_TARGET_BYTES,
+    cpuPerCallUs: {
+      uninstrumented: plain.cpuPerCallUs,
+      captureOff: off.cpuPerCallUs,
+      captureOn: on.cpuPerCallUs,
+    },
     retainedPerCallKiB: {
       uninstrumented: round(plain.retainedPerCallBytes / 1024, 1),
       captureOff: round(off.retainedPerCallBytes / 1024, 1),

@@ -274,6 +274,12 @@ interface LargePromptResult {
   readonly node: string;
   readonly targetPerCallBytes: number;
   readonly met: boolean;
+  /** CPU per call, building the 1 MB prompt included (absent from runs before it was measured). */
+  readonly cpuPerCallUs?: {
+    readonly uninstrumented: number;
+    readonly captureOff: number;
+    readonly captureOn: number;
+  };
   readonly retainedPerCallKiB: {
     readonly uninstrumented: number;
     readonly captureOff: number;
@@ -289,6 +295,14 @@ export function renderLargePrompt(r: LargePromptResult): string {
     '| Heap retained per call (KiB) | Uninstrumented | lorechat-otel, content capture off | lorechat-otel, content capture on |',
     '| --- | ---: | ---: | ---: |',
     `| | ${fmt(kib.uninstrumented)} | ${fmt(kib.captureOff)} | ${fmt(kib.captureOn)} |`,
+    ...(r.cpuPerCallUs
+      ? [
+          '',
+          '| CPU per call (µs, building the prompt included) | Uninstrumented | lorechat-otel, content capture off | lorechat-otel, content capture on |',
+          '| --- | ---: | ---: | ---: |',
+          `| | ${fmt(r.cpuPerCallUs.uninstrumented, 0)} | ${fmt(r.cpuPerCallUs.captureOff, 0)} | ${fmt(r.cpuPerCallUs.captureOn, 0)} |`,
+        ]
+      : []),
     '',
     `Target: at most ${fmt(r.targetPerCallBytes / 1024, 0)} KiB per call with capture off and on (content is cut to ${r.contentMaxLength} characters): ${verdict(r.met)}.`,
   ].join('\n');
@@ -329,11 +343,13 @@ const SECTIONS: ReadonlyArray<{
     files: ['stream-chunks'],
     render: (j) => renderStreamChunks(j as StreamChunksResult),
   },
-  {
-    section: 'large-prompt',
-    files: ['large-prompt'],
-    render: (j) => renderLargePrompt(j as LargePromptResult),
-  },
+  // Content capture's cost with 1 MB prompts: before the strings were cut before encoding
+  // (issue 18, third round), then the current run.
+  ...(['large-prompt-before', 'large-prompt'] as const).map((name) => ({
+    section: name,
+    files: [name],
+    render: (j: unknown) => renderLargePrompt(j as LargePromptResult),
+  })),
   {
     section: 'profile-floor',
     files: ['profile-floor'],

@@ -130,12 +130,21 @@ export function truncate(text: string, maxLength: number): string {
 /**
  * JSON for any value: circular references become "[Circular]", bigints strings, functions
  * and symbols are dropped. Never throws.
+ *
+ * With `maxStringLength`, every string value inside `value` is cut to that many characters
+ * before it is encoded, so a 1 MB prompt costs a 1 KB encode. The first `maxStringLength`
+ * characters of the result are those of the uncut JSON: a cut string's encoding is at least
+ * as long as the cut (escapes only lengthen it) and starts after at least one character
+ * (`[`, `{` or `"`), so everything up to `maxStringLength` is encoded alike; only what a
+ * later truncation to that length removes differs.
  */
-export function safeStringify(value: unknown): string {
+export function safeStringify(value: unknown, maxStringLength?: number): string {
   if (typeof value === 'string') return value;
   const seen = new WeakSet<object>();
+  const cut = maxStringLength ?? Infinity;
   try {
     const out = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'string') return v.length > cut ? v.slice(0, cut) : v;
       if (typeof v === 'bigint') return v.toString();
       if (typeof v === 'function' || typeof v === 'symbol') return undefined;
       if (v !== null && typeof v === 'object') {
@@ -163,7 +172,10 @@ export function captureContent(
 ): string | undefined {
   const on = target === 'span' ? config.contentOnSpans : config.contentInEvents;
   if (!on || value === undefined) return undefined;
-  let text = safeStringify(value);
+  // Strings are cut before they are encoded (the result is the same, see safeStringify),
+  // except for a redaction hook, which sees the whole text: what it removes may bring
+  // later characters within the limit.
+  let text = safeStringify(value, config.redact ? undefined : config.contentMaxLength);
   if (config.redact) {
     try {
       text = config.redact(text);

@@ -9,6 +9,8 @@ import {
   parseContentCapture,
   resolveContentCapture,
   resolveSharedConfig,
+  safeStringify,
+  truncate,
 } from '../../src/telemetry/content.js';
 
 describe('content capture variable', () => {
@@ -49,5 +51,68 @@ describe('content capture variable', () => {
     expect(captureContent(config, 'the dragon', 'event')).toBe(inEvent ? 'the dragon' : undefined);
     // A span attribute is the default target.
     expect(captureContent(config, 'x')).toBe(onSpan ? 'x' : undefined);
+  });
+});
+
+describe('content cut before it is encoded', () => {
+  const big = 'x'.repeat(200_000);
+  const values: Array<[string, unknown]> = [
+    ['one long message', [{ role: 'user', content: big }]],
+    [
+      'messages short then long',
+      [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: big },
+      ],
+    ],
+    [
+      'quotes and newlines that escaping lengthens',
+      [{ role: 'user', content: '"\n\\'.repeat(5_000) }],
+    ],
+    [
+      'an emoji pair straddling the cut',
+      [{ role: 'user', content: `${'a'.repeat(63)}😀${'b'.repeat(500)}` }],
+    ],
+    [
+      'nested content blocks',
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: big },
+            { type: 'text', text: 'tail' },
+          ],
+        },
+      ],
+    ],
+    ['a long key next to long values', { ['k'.repeat(300)]: big, other: big }],
+    ['short values only', [{ role: 'user', content: 'hi' }]],
+  ];
+
+  it.each(values)('%s: the captured value equals the cut of the whole JSON', (_name, value) => {
+    for (const contentMaxLength of [16, 64, 1024]) {
+      const config = resolveSharedConfig({ captureMessageContent: true, contentMaxLength }, {});
+      expect(captureContent(config, value)).toBe(truncate(safeStringify(value), contentMaxLength));
+    }
+  });
+
+  it('encodes at most the limit of each string, not the whole prompt', () => {
+    const encoded = safeStringify([{ role: 'user', content: big }], 1024);
+    expect(encoded.length).toBeLessThan(1024 + 64);
+    expect(safeStringify([{ role: 'user', content: big }]).length).toBeGreaterThan(200_000);
+  });
+
+  it('leaves the whole text to a redaction hook, which may shorten what precedes the cut', () => {
+    const value = [{ role: 'user', content: `${'secret '.repeat(40)}${'y'.repeat(200)}` }];
+    const config = resolveSharedConfig(
+      {
+        captureMessageContent: true,
+        contentMaxLength: 64,
+        redact: (t) => t.replaceAll('secret ', ''),
+      },
+      {},
+    );
+    // Cut first, the hook would see no "y" at all.
+    expect(captureContent(config, value)).toContain('yyyy');
   });
 });
