@@ -124,7 +124,10 @@ export interface LoreChatSdkOptions {
 export interface LoreChatSdkParts {
   readonly config: LoreChatOtelConfig;
   readonly sdkOptions: LoreChatSdkOptions;
-  /** Ours (LangGraph, vector stores, chat models): they patch modules, so they start first. */
+  /**
+   * Ours (LangGraph, vector stores, chat models): they patch modules, so they start first.
+   * None when no signal has a processor or reader (nothing they record could be read).
+   */
   readonly instrumentations: readonly Instrumentation[];
   /**
    * The Node.js runtime and process metrics (none when `runtimeMetrics` is off). Created on
@@ -169,7 +172,8 @@ export function buildLoreChatSdk(
   config: LoreChatOtelConfig,
   options: BuildOptions = {},
 ): LoreChatSdkParts {
-  const instrumentations: Instrumentation[] = [
+  // Created on call: constructing an instrumentation enables it (patches its modules).
+  const createInstrumentations = (): Instrumentation[] => [
     ...(options.instrumentations ??
       createLoreChatInstrumentations({
         captureMessageContent: config.captureMessageContent,
@@ -266,6 +270,22 @@ export function buildLoreChatSdk(
       spool = new Spool({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes });
     }
   }
+
+  // With no span processor, no log record processor and no metric reader (every
+  // OTEL_*_EXPORTER=none in otlp mode, no summary, no JSON stdout), nothing our
+  // instrumentations record could be read: they are not installed, so the app pays nothing
+  // for them (no patching, no wrapper per operation). Instrumentations passed in are kept.
+  const nothingRead =
+    options.instrumentations === undefined &&
+    spanProcessors.length === 0 &&
+    logRecordProcessors.length === 0 &&
+    metricReaders.length === 0;
+  if (nothingRead) {
+    diag.info(
+      'lorechat-otel: no exporter for traces, metrics or logs; the LangChain and LangGraph instrumentations are not installed',
+    );
+  }
+  const instrumentations = nothingRead ? [] : createInstrumentations();
 
   return {
     config,
@@ -615,7 +635,8 @@ export function startLoreChatTelemetry(
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return disabledHandle(config);
   const parts = buildLoreChatSdk(config, build);
   const providers = startProviders(parts);
-  if (config.runtimeMetrics) {
+  // Without a metric reader of ours, the runtime metrics would go nowhere.
+  if (config.runtimeMetrics && providers.meterProvider) {
     setImmediate(() => {
       try {
         registerInstrumentations({

@@ -94,6 +94,31 @@ describe('buildLoreChatSdk', () => {
     }
   });
 
+  it('installs no instrumentation when no signal is exported (nothing they record could be read)', () => {
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none');
+    vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    try {
+      const none = buildLoreChatSdk(loadConfig({}, process.env));
+      expect(none.sdkOptions.metricReaders).toEqual([]);
+      expect(none.instrumentations).toEqual([]);
+      expect(none.sdkOptions.instrumentations).toEqual([]);
+      // One signal read is enough for them to be installed; so is the summary.
+      const withSummary = buildLoreChatSdk(loadConfig({ summary: true }, process.env));
+      vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+      const withMetrics = buildLoreChatSdk(loadConfig({}, process.env));
+      for (const parts of [withSummary, withMetrics]) {
+        for (const i of parts.instrumentations) i.disable();
+        expect(instrumentedModuleNames(parts.instrumentations)).toEqual([
+          '@langchain/core',
+          '@langchain/langgraph',
+        ]);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('otlp mode with JSON stdout and summary adds ours next to the env-equivalent processors', () => {
     const parts = buildLoreChatSdk(
       loadConfig(
