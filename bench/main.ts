@@ -10,11 +10,13 @@
  *   bulk-write     the vector-store instrumentation's cost on one 100,000-document write
  *   stream-chunks  the chat-model instrumentation's cost per chunk of a 2,000-chunk stream
  *   large-prompt   heap the chat-model instrumentation keeps for 1 MB prompts, capture off/on
+ *   export-handoff main-thread cost of encoding a turn's telemetry vs handing it to a worker
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attributionCommand } from './attribution.js';
 import { bulkWriteCommand } from './bulk-write.js';
+import { exportHandoffCommand } from './export-handoff.js';
 import { streamChunksCommand } from './stream-chunks.js';
 import { largePromptCommand } from './large-prompt.js';
 import { loadCommand } from './load.js';
@@ -23,7 +25,7 @@ import { profileCommand } from './profile.js';
 import { renderCommand } from './render.js';
 import { sideBySideCommand } from './side-by-side.js';
 
-const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render|bulk-write|stream-chunks|large-prompt> [options]`;
+const USAGE = `usage: npm run bench -- <side-by-side|attribution|memory|load|profile|render|bulk-write|stream-chunks|large-prompt|export-handoff> [options]`;
 
 async function main(): Promise<number> {
   // The bundle runs from dist/bench/main.js: the package root is two levels up.
@@ -53,6 +55,9 @@ async function main(): Promise<number> {
       return 0;
     case 'large-prompt':
       await largePromptCommand(rest, root);
+      return 0;
+    case 'export-handoff':
+      await exportHandoffCommand(rest, root);
       return 0;
     case 'memory':
       await memoryCommand(rest, root);

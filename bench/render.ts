@@ -308,6 +308,42 @@ export function renderLargePrompt(r: LargePromptResult): string {
   ].join('\n');
 }
 
+interface ExportHandoffResult {
+  readonly command: string;
+  readonly date: string;
+  readonly machine: Machine;
+  readonly turns: number;
+  readonly rounds: number;
+  readonly spansPerTurn: number;
+  readonly logRecordsPerTurn: number;
+  readonly batchSize: number;
+  readonly perTurnUs: {
+    readonly encodeWall: number;
+    readonly encodeJsonWall: number;
+    readonly handOffWall: number;
+    readonly encodeCpu: number;
+    readonly handOffCpu: number;
+  };
+  readonly handOffOverEncode: number;
+}
+
+export function renderExportHandoff(r: ExportHandoffResult): string {
+  const u = r.perTurnUs;
+  return [
+    renderMachine(r.machine, r.date, r.command),
+    '',
+    `${r.turns} turns of ours' telemetry (${fmt(r.spansPerTurn)} spans and ${fmt(r.logRecordsPerTurn)} log records per turn), in batches of ${r.batchSize}; median of ${r.rounds} alternating rounds.`,
+    '',
+    '| Per turn (µs)                                              | Main thread | Process CPU |',
+    '| ---------------------------------------------------------- | ----------: | ----------: |',
+    `| Encode to OTLP protobuf (what the exporters do today)      | ${fmt(u.encodeWall)} | ${fmt(u.encodeCpu)} |`,
+    `| Encode to OTLP JSON (\`http/json\`)                        | ${fmt(u.encodeJsonWall)} | |`,
+    `| Copy to plain data and \`postMessage\` to a worker          | ${fmt(u.handOffWall)} | ${fmt(u.handOffCpu)} |`,
+    '',
+    `Main-thread time of the hand-off over that of encoding: ${fmt(r.handOffOverEncode, 2)} (below 1, a worker that encodes and sends would free the main thread of the difference; the process would still pay the encoding, on the worker, on top of the hand-off).`,
+  ].join('\n');
+}
+
 /** Replaces the body between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`. */
 export function replaceSection(markdown: string, name: string, body: string): string {
   const open = `<!-- bench:${name} -->`;
@@ -333,7 +369,18 @@ const SECTIONS: ReadonlyArray<{
   // Ours against the floor (the same telemetry through the OpenTelemetry API alone): the
   // first run before the hot-path changes, then after; the wrappers with nothing exported;
   // the profile of ours against the floor.
-  ...(['floor-before-side-by-side', 'floor', 'wrappers'] as const).map((name) => ({
+  ...(
+    [
+      'floor-before-side-by-side',
+      'floor',
+      'wrappers',
+      // Third round: the four variants again on a less busy machine; nothing exported before
+      // and after the instrumentations are left out when no signal is read.
+      'floor2-before-side-by-side',
+      'wrappers-before',
+      'wrappers-after',
+    ] as const
+  ).map((name) => ({
     section: name,
     files: [name],
     render: (j: unknown) => renderSideBySide(j as SideBySideReport),
@@ -350,10 +397,15 @@ const SECTIONS: ReadonlyArray<{
     files: [name],
     render: (j: unknown) => renderLargePrompt(j as LargePromptResult),
   })),
+  ...(['profile-floor', 'profile-floor2'] as const).map((name) => ({
+    section: name,
+    files: [name],
+    render: (j: unknown) => renderProfile(j as ProfileReport),
+  })),
   {
-    section: 'profile-floor',
-    files: ['profile-floor'],
-    render: (j) => renderProfile(j as ProfileReport),
+    section: 'export-handoff',
+    files: ['export-handoff'],
+    render: (j) => renderExportHandoff(j as ExportHandoffResult),
   },
   {
     section: 'attribution',
