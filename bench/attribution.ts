@@ -35,7 +35,7 @@ export const CONFIGURATIONS: ReadonlyArray<{
     env: { OTEL_METRICS_EXPORTER: 'none', LORECHAT_OTEL_RUNTIME_METRICS: 'false' },
   },
   {
-    label: 'nothing exported (the wrappers alone)',
+    label: 'nothing exported (nothing installed)',
     env: {
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',

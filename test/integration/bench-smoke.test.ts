@@ -158,7 +158,7 @@ describe('attribution smoke run', () => {
     expect(row('span export off').logRecordsPerTurn).toBe(defaults.logRecordsPerTurn);
     expect(row('log record export off').logRecordsPerTurn).toBe(0);
     expect(row('log record export off').spansPerTurn).toBe(defaults.spansPerTurn);
-    const wrappers = row('nothing exported (the wrappers alone)');
+    const wrappers = row('nothing exported (nothing installed)');
     expect(wrappers.spansPerTurn + wrappers.logRecordsPerTurn).toBe(0);
     const info = row('per-node events off (events min severity info)');
     expect(info.logRecordsPerTurn).toBeGreaterThan(0);
