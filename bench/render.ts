@@ -379,6 +379,9 @@ const SECTIONS: ReadonlyArray<{
       'floor2-before-side-by-side',
       'wrappers-before',
       'wrappers-after',
+      // ... and the four variants after this round, with OTLP protobuf and with OTLP JSON.
+      'floor2-after-side-by-side',
+      'floor2-json-side-by-side',
     ] as const
   ).map((name) => ({
     section: name,
