@@ -12,9 +12,29 @@ import { sel } from './scope.js';
  */
 export const SPAN_DURATION = 'traces_span_metrics_duration_seconds';
 
+/**
+ * One series name, or the names of the same measurement in both GenAI semantic-conventions
+ * generations (names.ts `generations`). Several names are read as
+ * `rate(a{...}[r]) or rate(b{...}[r])` inside the aggregation: an app emits one generation, so
+ * the panel shows whichever exists, and a fleet in transition (some services opted in, some
+ * not) shows every service, each under its own labels. A dashboard variable to pick the
+ * generation was the alternative; it leaves every panel empty until the user finds it, and
+ * cannot show a mixed fleet at once.
+ */
+export type SeriesNames = string | readonly string[];
+
+const namesOf = (s: SeriesNames): readonly string[] => (typeof s === 'string' ? [s] : s);
+
+/** `rate(a{...}[range]) or rate(b{...}[range])`: the per-second rate of whichever exists. */
+function rates(names: SeriesNames, matchers: string | undefined, range: string): string {
+  return namesOf(names)
+    .map((n) => `rate(${sel(n, matchers)}[${range}])`)
+    .join(' or ');
+}
+
 export interface QuantileOptions {
-  /** The histogram's series name without `_bucket`. */
-  histogram: string;
+  /** The histogram's series name(s) without `_bucket`. */
+  histogram: SeriesNames;
   q: number;
   /** Label matchers besides the scope (`operation="search"`). */
   matchers?: string;
@@ -32,7 +52,11 @@ function sumBy(labels: string[]): string {
 /** `histogram_quantile(q, sum by (le, ...) (rate(x_bucket{...}[range])))`. */
 export function quantile(o: QuantileOptions): Prom {
   return {
-    expr: `histogram_quantile(${o.q}, ${sumBy(['le', ...(o.by ?? [])])}rate(${sel(`${o.histogram}_bucket`, o.matchers)}[${o.range ?? '$__rate_interval'}])))`,
+    expr: `histogram_quantile(${o.q}, ${sumBy(['le', ...(o.by ?? [])])}${rates(
+      namesOf(o.histogram).map((h) => `${h}_bucket`),
+      o.matchers,
+      o.range ?? '$__rate_interval',
+    )}))`,
     legend: o.legend,
   };
 }
@@ -45,17 +69,22 @@ export function spanP95(o: Omit<QuantileOptions, 'histogram' | 'q'>): Prom {
   return { ...quantile({ ...o, histogram: SPAN_DURATION, q: 0.95 }), exemplar: true };
 }
 
-/** `sum by (...) (rate(x{...}[range]))`, per second. */
+/** `sum by (...) (rate(x{...}[range]))`, per second (of either name, see SeriesNames). */
 export function rate(
-  seriesName: string,
+  seriesName: SeriesNames,
   o: { matchers?: string; by?: string[]; range?: string } = {},
 ): string {
-  return `${sumBy(o.by ?? [])}rate(${sel(seriesName, o.matchers)}[${o.range ?? '$__rate_interval'}]))`;
+  return `${sumBy(o.by ?? [])}${rates(seriesName, o.matchers, o.range ?? '$__rate_interval')})`;
+}
+
+/** The `_count` (or another suffix's) series of each name. */
+export function suffixed(names: SeriesNames, suffix: string): string[] {
+  return namesOf(names).map((n) => `${n}${suffix}`);
 }
 
 /** A per-second rate scaled to per minute: what "per minute" panels plot. */
 export function perMinuteRate(
-  seriesName: string,
+  seriesName: SeriesNames,
   o: { matchers?: string; by?: string[]; range?: string } = {},
 ): string {
   return `60 * ${rate(seriesName, o)}`;

@@ -47,6 +47,8 @@ import {
   METRIC_VECTOR_STORE_OPERATION_DURATION,
   METRIC_VECTOR_STORE_OPERATIONS,
   METRIC_VECTOR_STORE_SEARCH_DOCUMENTS,
+  GEN_AI_TOKEN_TYPE_INPUT,
+  GEN_AI_TOKEN_TYPE_OUTPUT,
 } from '../semconv.js';
 
 export type MetricKind = 'histogram' | 'counter' | 'gauge' | 'updowncounter';
@@ -447,6 +449,36 @@ export function metricsForMode(mode: GenAiSemconvMode): MetricDefinition[] {
     (m) => m.generation === undefined || m.generation === mode,
   );
 }
+
+/**
+ * The same measurement in both generations: each v1.41 metric that the latest conventions
+ * replaced, with the latest metric that records the same calls in the same shape (kind, unit,
+ * buckets and labels, `error.type` included). Dashboards read `v1.41 or latest` from this table
+ * so that their panels have data in either mode (docs/semconv-migration.md).
+ *
+ * `gen_ai.client.operation.duration` stays in the latest mode for embeddings calls, so
+ * "model calls" are the union of both names in either mode.
+ */
+export const GEN_AI_SUCCESSORS = [
+  {
+    v141: METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+    latest: METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,
+  },
+  {
+    v141: METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+    latest: METRIC_GEN_AI_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
+  },
+] as const satisfies readonly { v141: string; latest: string }[];
+
+/**
+ * `gen_ai.client.token.usage` (v1.41: one histogram, `gen_ai.token.type` input|output) became one
+ * counter per token type in the latest conventions; this maps each counter to the
+ * `gen_ai.token.type` value it counts. The counters' totals equal the histogram's `_sum`.
+ */
+export const GEN_AI_TOKEN_USAGE_SUCCESSORS = [
+  { type: GEN_AI_TOKEN_TYPE_INPUT, latest: METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_INPUT_TOKENS },
+  { type: GEN_AI_TOKEN_TYPE_OUTPUT, latest: METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_OUTPUT_TOKENS },
+] as const;
 
 /** Looks a metric up by its OpenTelemetry name; throws on a name not in the catalogue. */
 export function metricDefinition(name: MetricName): MetricDefinition {

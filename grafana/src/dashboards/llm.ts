@@ -1,5 +1,5 @@
 import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { MetricName } from '../../../src/catalogue/index.js';
+import { GEN_AI_TOKEN_USAGE_SUCCESSORS, type MetricName } from '../../../src/catalogue/index.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -18,13 +18,15 @@ import {
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   METRIC_LLM_TOKEN_USAGE,
+  METRIC_ATTR_MODEL,
 } from '../../../src/semconv.js';
+import costConfig from '../../../prometheus/prices/cost-config.json' with { type: 'json' };
 import { logs, traces } from '../links.js';
-import { label, series } from '../names.js';
-import { perMinute, stat, timeseries, type AnyPanel } from '../panels.js';
-import { perMinuteRate, quantile, rate, spanP95 } from '../queries.js';
+import { generations, label, series } from '../names.js';
+import { perMinute, perSecond, stat, timeseries, type AnyPanel } from '../panels.js';
+import { perMinuteRate, quantile, rate, spanP95, suffixed } from '../queries.js';
 
-import { lorechatDashboard } from '../scope.js';
+import { lorechatDashboard, sel, SERVICE_LABEL } from '../scope.js';
 
 /**
  * One kind of GenAI operation (model calls; tool calls and agent invocations next): a row with
@@ -34,8 +36,11 @@ import { lorechatDashboard } from '../scope.js';
 export interface GenAiOperation {
   /** Row title, plural: "Model calls", "Tool calls". */
   title: string;
-  /** The operation's duration histogram in the catalogue (unit s, with `error.type`). */
-  duration: MetricName;
+  /**
+   * The operation's duration histogram in the catalogue (unit s, with `error.type`); two when the
+   * GenAI conventions' generations name it differently (names.ts `generations`), read as either.
+   */
+  duration: readonly MetricName[];
   /** `gen_ai.operation.name` of its spans (a span-metrics dimension). */
   operation: string;
   /** Attributes of the duration metric to split by; also span attributes, so links can filter on them. */
@@ -48,7 +53,7 @@ export interface GenAiOperation {
 
 const MODEL_CALLS: GenAiOperation = {
   title: 'Model calls',
-  duration: METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  duration: generations(METRIC_GEN_AI_CLIENT_OPERATION_DURATION),
   operation: GEN_AI_OPERATION_CHAT,
   by: [ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
   spanBy: label(ATTR_GEN_AI_REQUEST_MODEL),
@@ -62,7 +67,7 @@ const MODEL_CALLS: GenAiOperation = {
  */
 const TOOL_CALLS: GenAiOperation = {
   title: 'Tool calls',
-  duration: METRIC_GEN_AI_EXECUTE_TOOL_DURATION,
+  duration: [METRIC_GEN_AI_EXECUTE_TOOL_DURATION],
   operation: GEN_AI_OPERATION_EXECUTE_TOOL,
   by: [ATTR_GEN_AI_TOOL_NAME],
   spanBy: 'span_name',
@@ -71,7 +76,7 @@ const TOOL_CALLS: GenAiOperation = {
 /** Prebuilt agent runs, by agent name; a top-level agent run is also a chat turn. */
 const AGENT_RUNS: GenAiOperation = {
   title: 'Agent runs',
-  duration: METRIC_GEN_AI_INVOKE_AGENT_DURATION,
+  duration: [METRIC_GEN_AI_INVOKE_AGENT_DURATION],
   operation: GEN_AI_OPERATION_INVOKE_AGENT,
   by: [ATTR_GEN_AI_AGENT_NAME],
   spanBy: 'span_name',
@@ -88,7 +93,8 @@ const legendOf = (attrs: string[]): string => attrs.map((a) => `{{${label(a)}}}`
 
 /** The panels of one operation's row. */
 export function operationPanels(op: GenAiOperation): AnyPanel[] {
-  const duration = series(op.duration);
+  const duration = op.duration.map(series);
+  const durationNames = op.duration.join(' or ');
   const by = op.by.map(label);
   const errorType = label(ATTR_ERROR_TYPE);
   const spanOperation = `${label(ATTR_GEN_AI_OPERATION_NAME)}="${op.operation}"`;
@@ -99,7 +105,7 @@ export function operationPanels(op: GenAiOperation): AnyPanel[] {
   return [
     timeseries({
       title: `${op.title}: duration p95`,
-      description: `${op.duration}, 95th percentile; the dots are ${op.operation} spans (Collector span metrics), each opens its trace.`,
+      description: `${durationNames}, 95th percentile; the dots are ${op.operation} spans (Collector span metrics), each opens its trace.`,
       unit: 's',
       queries: [
         quantile({ histogram: duration, q: 0.95, by, legend: legendOf(op.by) }),
@@ -116,9 +122,12 @@ export function operationPanels(op: GenAiOperation): AnyPanel[] {
       description: `${op.title} per second, and the failed ones by error.type.`,
       unit: 'ops',
       queries: [
-        { expr: rate(`${duration}_count`, { by }), legend: `${legendOf(op.by)} calls` },
+        { expr: rate(suffixed(duration, '_count'), { by }), legend: `${legendOf(op.by)} calls` },
         {
-          expr: rate(`${duration}_count`, { matchers: `${errorType}!=""`, by: [...by, errorType] }),
+          expr: rate(suffixed(duration, '_count'), {
+            matchers: `${errorType}!=""`,
+            by: [...by, errorType],
+          }),
           legend: `${legendOf(op.by)} {{${errorType}}}`,
         },
       ],
@@ -143,10 +152,23 @@ function withOperationRow(d: DashboardBuilder, op: GenAiOperation): DashboardBui
   return d;
 }
 
-/** LLM calls (GenAI semantic-convention metrics): latency, time to first chunk, tokens, errors. */
+/**
+ * Recorded by the generated cost rules (prometheus/rules/lorechat-cost.yml), by job, service,
+ * environment and model.
+ */
+const COST_5M = 'lorechat:llm_cost_usd:rate5m';
+const COST_1D = 'lorechat:llm_cost_usd:rate1d';
+const UNPRICED_5M = 'lorechat:llm_unpriced_tokens:rate5m';
+/** The daily budget the LoreChatLLMDailySpendOverBudget alert is generated with. */
+const BUDGET_USD = costConfig.dailyBudgetUsd;
+
+/**
+ * LLM calls (GenAI semantic-convention metrics): latency, time to first chunk, tokens, errors,
+ * and spend. Every query reads both generations of the conventions (names.ts `generations`),
+ * so the panels have data with and without OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental.
+ */
 export function llmDashboard() {
-  const ttfc = series(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK);
-  const tokens = series(METRIC_GEN_AI_CLIENT_TOKEN_USAGE);
+  const ttfc = generations(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK).map(series);
   const modelBy = MODEL_CALLS.by.map(label);
   const modelLegend = legendOf(MODEL_CALLS.by);
   const tokenType = label(ATTR_GEN_AI_TOKEN_TYPE);
@@ -154,7 +176,7 @@ export function llmDashboard() {
     uid: 'lorechat-llm',
     title: 'LoreChat LLM',
     description:
-      'GenAI operations: model calls by provider and model (latency, time to first chunk, tokens, errors), tool calls by tool and agent runs by agent.',
+      'GenAI operations: model calls by provider and model (latency, time to first chunk, tokens, errors), tool calls by tool, agent runs by agent, and LLM spend. Works with the v1.41 and the latest GenAI semantic conventions.',
     tags: ['genai'],
   }).withPanel(
     stat({
@@ -200,14 +222,70 @@ export function llmDashboard() {
     .withPanel(
       timeseries({
         title: 'Tokens per minute by model and type',
-        description: 'gen_ai.client.token.usage summed per minute, by model and token type.',
+        description:
+          'Tokens per minute by model and token type: gen_ai.client.token.usage (v1.41) or the gen_ai.client.inference.usage.input_tokens / output_tokens counters (latest).',
         unit: perMinute('tokens'),
         queries: [
           {
-            expr: perMinuteRate(`${tokens}_sum`, { by: [...modelBy, tokenType] }),
+            expr: `60 * ${tokensByType([...modelBy, tokenType])}`,
             legend: `${modelLegend} {{${tokenType}}}`,
           },
         ],
       }),
+    )
+    .withRow(new RowBuilder('Cost'))
+    .withPanel(
+      timeseries({
+        title: 'Spend per hour by service and model',
+        description: `USD per hour (5 min average) from ${COST_5M}: token counters times the price table (prometheus/prices, generated rules in lorechat-cost.yml). Models without a price have no cost series: they are in "Tokens without a price", never counted as 0 USD.`,
+        unit: 'currencyUSD',
+        queries: [
+          {
+            expr: `3600 * sum by (${SERVICE_LABEL}, ${METRIC_ATTR_MODEL}) (${sel(COST_5M)})`,
+            legend: `{{${SERVICE_LABEL}}} {{${METRIC_ATTR_MODEL}}}`,
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      stat({
+        title: 'Spend over the last 24 hours',
+        description: `USD over the last 24 h (${COST_1D} x 86400) of the selected services, against the configured daily budget of ${BUDGET_USD} USD (cost-config.json; orange from 80 %). With all services selected this is what LoreChatLLMDailySpendOverBudget compares. Priced models only: see "Tokens without a price".`,
+        unit: 'currencyUSD',
+        query: { expr: `86400 * sum(${sel(COST_1D)})`, legend: 'last 24 h' },
+        steps: [
+          [0.8 * BUDGET_USD, 'orange'],
+          [BUDGET_USD, 'red'],
+        ],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: 'Tokens without a price, by service and model',
+        description: `Tokens per second (5 min average, ${UNPRICED_5M}) of models that have no entry in the price table: their spend is unknown, not 0 USD (LoreChatLLMModelUnpriced). Price them in cost-config.json or with your own prices (docs/semconv-migration.md).`,
+        unit: perSecond('tokens'),
+        queries: [
+          {
+            expr: `sum by (${SERVICE_LABEL}, ${METRIC_ATTR_MODEL}) (${sel(UNPRICED_5M)})`,
+            legend: `{{${SERVICE_LABEL}}} {{${METRIC_ATTR_MODEL}}} (unpriced)`,
+          },
+        ],
+      }),
     );
+}
+
+/**
+ * Tokens per second by `by` (labels of the v1.41 histogram, `gen_ai_token_type` included) in
+ * either mode: the v1.41 histogram's `_sum`, or the latest usage counters, each given the
+ * `gen_ai_token_type` value it counts (GEN_AI_TOKEN_USAGE_SUCCESSORS) with `label_replace`.
+ */
+function tokensByType(by: string[]): string {
+  const range = '$__rate_interval';
+  const tokenType = label(ATTR_GEN_AI_TOKEN_TYPE);
+  const v141 = `rate(${sel(`${series(METRIC_GEN_AI_CLIENT_TOKEN_USAGE)}_sum`)}[${range}])`;
+  const latest = GEN_AI_TOKEN_USAGE_SUCCESSORS.map(
+    (c) =>
+      `label_replace(rate(${sel(series(c.latest))}[${range}]), "${tokenType}", "${c.type}", "", "")`,
+  );
+  return `sum by (${by.join(', ')}) (${[v141, ...latest].join(' or ')})`;
 }

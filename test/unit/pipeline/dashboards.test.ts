@@ -20,7 +20,18 @@ import {
   SERVICE_ATTRIBUTE,
   SERVICE_LABEL,
 } from '../../../grafana/src/scope.js';
-import { EXTERNAL_METRIC_PREFIXES, prometheusSeriesNames } from '../../../src/catalogue/index.js';
+import {
+  EXTERNAL_METRIC_PREFIXES,
+  GEN_AI_SUCCESSORS,
+  METRICS,
+  metricDefinition,
+  metricsForMode,
+  prometheusSeriesNames,
+} from '../../../src/catalogue/index.js';
+import {
+  GEN_AI_SEMCONV_MODES,
+  type GenAiSemconvMode,
+} from '../../../src/telemetry/semconv-mode.js';
 import { ROOT, allRules, promqlMetricNames, readText, readYaml } from './helpers.js';
 
 function syntaxErrors(parser: LRParser, query: string): number {
@@ -239,8 +250,23 @@ const provisioned = new Set(
   ).datasources.map((d) => d.uid),
 );
 
+/**
+ * Recorded series that keep the labels the variables filter on (the cost rules aggregate by
+ * service and environment): they are app series like the catalogue's.
+ */
+const SCOPED_RECORDS = allRules()
+  .filter((r) => r.record !== undefined)
+  .filter(
+    (r) =>
+      [...r.expr.matchAll(/\bsum by \(([^)]*)\)/g)].every((m) => {
+        const kept = (m[1] ?? '').split(',').map((l) => l.trim());
+        return kept.includes(SERVICE_LABEL) && kept.includes(ENVIRONMENT_LABEL);
+      }) && /\bsum by \(/.test(r.expr),
+  )
+  .map((r) => r.record!);
+
 /** Series that carry the app's resource labels (and so must be scoped by the variables). */
-const APP_SERIES = new Set([...prometheusSeriesNames()]);
+const APP_SERIES = new Set([...prometheusSeriesNames(), ...SCOPED_RECORDS]);
 const isAppSeries = (name: string): boolean =>
   APP_SERIES.has(name) || name.startsWith('traces_span_metrics_');
 /** Self-metrics of the pipeline (scrape jobs) and alert state: no app resource labels. */
@@ -516,5 +542,211 @@ describe('up/down stats', () => {
   it('Collector up is 0, not absent, when Prometheus has no Collector target', () => {
     const expr = pipeline.find((x) => x.title === 'Collector up')?.targets?.[0]?.expr ?? '';
     expect(expr).toMatch(/ or vector\(0\)$/);
+  });
+});
+
+/** The Prometheus series of the catalogue metrics recorded in `mode`. */
+function seriesOfMode(mode: GenAiSemconvMode): Set<string> {
+  return new Set(
+    metricsForMode(mode).flatMap((m) =>
+      m.kind === 'histogram'
+        ? ['_bucket', '_sum', '_count'].map((x) => `${m.prometheusName}${x}`)
+        : [m.prometheusName],
+    ),
+  );
+}
+const CATALOGUE_SERIES = new Set(prometheusSeriesNames());
+
+/**
+ * Whether a PromQL expression can return data when only `present` catalogue series exist:
+ * `a or b` needs one side; everything else (functions, aggregations, arithmetic, `and`,
+ * `unless`'s left side) needs every series it names. Strings, matchers, ranges and grouping
+ * lists are blanked first, so only selectors and calls are left.
+ */
+function resolvesWith(expr: string, present: (name: string) => boolean): boolean {
+  const blank = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  const walk = (e: string): boolean => {
+    // Split at top-level `or`.
+    const parts: string[] = [];
+    let depth = 0;
+    let from = 0;
+    for (let i = 0; i < e.length; i++) {
+      const c = e[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if (depth === 0 && /\sor\s/.test(e.slice(i - 1, i + 3)) && e.slice(i, i + 2) === 'or') {
+        parts.push(e.slice(from, i));
+        from = i + 2;
+      }
+    }
+    parts.push(e.slice(from));
+    if (parts.length > 1) return parts.some(walk);
+    // One operand: every parenthesised group must resolve, and every name outside them.
+    let outside = '';
+    const groups: string[] = [];
+    depth = 0;
+    let start = 0;
+    for (let i = 0; i < e.length; i++) {
+      const c = e[i];
+      if (c === '(') {
+        if (depth === 0) {
+          start = i + 1;
+          outside += '(';
+        }
+        depth++;
+      } else if (c === ')') {
+        depth--;
+        if (depth === 0) {
+          groups.push(e.slice(start, i));
+          outside += ')';
+        }
+      } else if (depth === 0) outside += c;
+    }
+    // `unless`: only its left side must have data.
+    const left = outside.split(/\sunless\s/)[0] ?? '';
+    const kept = outside.includes(' unless ')
+      ? groups.slice(0, (left.match(/\(/g) ?? []).length)
+      : groups;
+    return promqlMetricNames(left).every(present) && kept.every(walk);
+  };
+  return walk(blank);
+}
+
+const LLM_DASHBOARD = 'lorechat-llm';
+
+describe('GenAI semantic-conventions generations', () => {
+  const presentIn = (mode: GenAiSemconvMode) => {
+    const own = seriesOfMode(mode);
+    return (name: string) => !CATALOGUE_SERIES.has(name) || own.has(name);
+  };
+
+  it('the resolver finds a query that reads only one generation (so the checks below can fail)', () => {
+    const v141Only = 'sum(rate(gen_ai_client_token_usage_sum{a="b"}[5m]))';
+    expect(resolvesWith(v141Only, presentIn('v1.41'))).toBe(true);
+    expect(resolvesWith(v141Only, presentIn('latest'))).toBe(false);
+    const either = `sum by (x) (rate(gen_ai_client_operation_time_to_first_chunk_seconds_bucket[5m]) or rate(gen_ai_client_inference_time_to_first_chunk_seconds_bucket[5m]))`;
+    expect(resolvesWith(either, presentIn('latest'))).toBe(true);
+    expect(
+      resolvesWith(`${either} / sum(rate(gen_ai_client_token_usage_sum[5m]))`, presentIn('latest')),
+    ).toBe(false);
+    expect(
+      resolvesWith('sum(x) unless on (model) gen_ai_client_token_usage_sum', presentIn('latest')),
+    ).toBe(true);
+  });
+
+  it('every successor pair has the same kind, unit and labels (so `a or b` shows one measurement)', () => {
+    for (const p of GEN_AI_SUCCESSORS) {
+      const [a, b] = [metricDefinition(p.v141), metricDefinition(p.latest)];
+      expect(b.kind, p.latest).toBe(a.kind);
+      expect(b.unit, p.latest).toBe(a.unit);
+      expect(b.buckets, p.latest).toEqual(a.buckets);
+      expect([...b.attributes].sort(), p.latest).toEqual([...a.attributes].sort());
+      expect(b.generation).toBe('latest');
+    }
+    // Every v1.41-only metric a dashboard reads has its successor read next to it.
+    const v141Only = METRICS.filter((m) => 'generation' in m && m.generation === 'v1.41');
+    expect(v141Only.length).toBeGreaterThan(0);
+  });
+
+  it.each(GEN_AI_SEMCONV_MODES)(
+    'every dashboard PromQL query returns data from the series recorded in %s mode',
+    (mode) => {
+      const queries = dashboardQueries().filter((q) => q.language === 'promql');
+      const unresolved = queries
+        .filter((q) => !resolvesWith(q.query, presentIn(mode)))
+        .map((q) => `${q.dashboard} / ${q.panel}: ${q.query}`);
+      expect(unresolved).toEqual([]);
+      // And the LLM dashboard reads generation-specific series at all (not only the plan's).
+      const generational = queries
+        .filter((q) => q.dashboard === LLM_DASHBOARD)
+        .filter((q) =>
+          promqlMetricNames(q.query).some(
+            (n) =>
+              CATALOGUE_SERIES.has(n) &&
+              !seriesOfMode(mode === 'latest' ? 'v1.41' : 'latest').has(n),
+          ),
+        );
+      // v1.41: time to first chunk and tokens; latest: those and the model-call duration.
+      expect(generational.length).toBeGreaterThanOrEqual(mode === 'latest' ? 5 : 2);
+    },
+  );
+
+  it.each(GEN_AI_SEMCONV_MODES)(
+    'every alert and recording rule reads series of %s mode',
+    (mode) => {
+      const unresolved = allRules()
+        .filter((r) => !resolvesWith(r.expr, presentIn(mode)))
+        .map((r) => `${r.alert ?? r.record}: ${r.expr}`);
+      expect(unresolved).toEqual([]);
+    },
+  );
+});
+
+describe('the LLM dashboard cost row', () => {
+  const llm = buildDashboards().find((d) => d.uid === 'lorechat-llm')!;
+  const panels = panelsOf(llm);
+  const budget = (
+    JSON.parse(readText('prometheus/prices/cost-config.json')) as {
+      dailyBudgetUsd: number;
+    }
+  ).dailyBudgetUsd;
+  const exprsOf = (title: string) =>
+    (panels.find((p) => p.title === title)?.targets ?? []).map((t) => t.expr ?? '');
+
+  it('has a Cost row with spend per service and model, the daily total and unpriced tokens', () => {
+    const rows = ((llm.panels ?? []) as BuiltPanel[]).filter((p) => p.type === 'row');
+    expect(rows.map((r) => r.title)).toContain('Cost');
+    const spend = exprsOf('Spend per hour by service and model');
+    expect(spend).toEqual([
+      expect.stringMatching(
+        /^3600 \* sum by \(service_name, model\) \(lorechat:llm_cost_usd:rate5m\{/,
+      ),
+    ]);
+    expect(exprsOf('Spend over the last 24 hours')).toEqual([
+      expect.stringMatching(/^86400 \* sum\(lorechat:llm_cost_usd:rate1d\{/),
+    ]);
+    expect(exprsOf('Tokens without a price, by service and model')).toEqual([
+      expect.stringMatching(
+        /^sum by \(service_name, model\) \(lorechat:llm_unpriced_tokens:rate5m\{/,
+      ),
+    ]);
+  });
+
+  it('reads cost series that the rules keep per service and environment, so $service applies', () => {
+    for (const r of [
+      'lorechat:llm_cost_usd:rate5m',
+      'lorechat:llm_cost_usd:rate1d',
+      'lorechat:llm_unpriced_tokens:rate5m',
+    ])
+      expect(SCOPED_RECORDS).toContain(r);
+  });
+
+  it('the daily total turns orange at 80 % and red at the configured budget, in USD', () => {
+    const p = panels.find((x) => x.title === 'Spend over the last 24 hours')!;
+    expect(unitOf(p)).toBe('currencyUSD');
+    expect(p.fieldConfig?.defaults?.thresholds?.steps).toEqual([
+      { value: null, color: 'green' },
+      { value: 0.8 * budget, color: 'orange' },
+      { value: budget, color: 'red' },
+    ]);
+    expect(p.description).toContain(`${budget} USD`);
+  });
+
+  it('never shows an unpriced model as $0: no cost query defaults to 0, unpriced tokens are labelled so', () => {
+    const costQueries = panels
+      .flatMap((p) => p.targets ?? [])
+      .filter((t) => (t.expr ?? '').includes('llm_cost_usd'));
+    expect(costQueries.length).toBe(2);
+    for (const t of costQueries) {
+      expect(t.expr).not.toMatch(/\bor\b/);
+      expect(t.expr).not.toContain('unpriced');
+    }
+    const unpriced = panels.find((p) => p.title === 'Tokens without a price, by service and model');
+    expect(unpriced?.targets?.[0]?.legendFormat).toContain('(unpriced)');
+    expect(unitOf(unpriced!)).toBe('suffix: tokens/s');
   });
 });
