@@ -15,9 +15,10 @@
  *
  * Runs with Node's type stripping (erasable syntax only).
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelPrices, PriceTable } from '../src/cost/prices.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(ROOT, 'prometheus/prices/cost-config.json');
@@ -25,25 +26,6 @@ const TABLE = join(ROOT, 'prometheus/prices/price-table.json');
 const RULES = join(ROOT, 'prometheus/rules/lorechat-cost.yml');
 /** The dataset, pinned in package.json devDependencies (exact version). */
 const DATASET = '@pydantic/genai-prices';
-
-export interface ModelPrices {
-  /** USD per million tokens. */
-  readonly input: number;
-  readonly output: number;
-  /** Cached input read; the input price when the provider does not discount it. */
-  readonly cacheRead: number;
-  /** Cached input written; the input price when the provider does not charge extra. */
-  readonly cacheWrite: number;
-  /** Where the prices come from: `<dataset>@<version> <provider>/<model id>` or a user note. */
-  readonly source: string;
-  /** The dataset has tiered prices for this model; the table holds the base tier. */
-  readonly tiered?: boolean;
-}
-
-export interface PriceTable {
-  readonly dataset: string;
-  readonly models: Record<string, ModelPrices>;
-}
 
 export interface CostConfig {
   readonly models: readonly string[];
@@ -113,12 +95,6 @@ function num(n: number): string {
 
 function quote(s: string): string {
   return JSON.stringify(s);
-}
-
-/** Overrides win model by model; a model only in the overrides is priced too. */
-export function mergePrices(table: PriceTable, overrides: PriceTable | undefined): PriceTable {
-  if (!overrides) return table;
-  return { dataset: table.dataset, models: { ...table.models, ...overrides.models } };
 }
 
 /** The latest usage counters, relabelled to the `model` label of `llm_token_usage_total`. */
@@ -224,19 +200,21 @@ export function renderRules(prices: PriceTable, config: CostConfig): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  // The one price loader, shared with `lorechat-otel analyze` (loaded by path: Node's type
+  // stripping does not map the `.js` specifiers of src/ to their `.ts` files).
+  const prices = (await import(new URL('../src/cost/prices.ts', import.meta.url).href)) as {
+    readPriceTable: (path: string) => PriceTable;
+    loadPrices: (table: PriceTable, overridesPath?: string) => PriceTable;
+  };
   const config = readJson<CostConfig>(CONFIG);
-  let table = readJson<PriceTable>(TABLE);
+  let table = prices.readPriceTable(TABLE);
   if (argv.includes('--update-prices')) {
     table = await pricesFromDataset(config);
     writeFileSync(TABLE, JSON.stringify(table, null, 2) + '\n');
   }
   const at = argv.indexOf('--overrides');
   const overridesPath = at >= 0 ? argv[at + 1] : undefined;
-  if (overridesPath !== undefined && !existsSync(overridesPath)) {
-    throw new Error(`overrides file ${overridesPath} not found`);
-  }
-  const overrides = overridesPath !== undefined ? readJson<PriceTable>(overridesPath) : undefined;
-  const rules = renderRules(mergePrices(table, overrides), config);
+  const rules = renderRules(prices.loadPrices(table, overridesPath), config);
   if (argv.includes('--check')) {
     if (readFileSync(RULES, 'utf8') !== rules) {
       process.stderr.write(

@@ -19,8 +19,15 @@ import {
   METRIC_ATTR_TYPE,
   METRIC_CHAT_RESPONSE_TIME,
   METRIC_LLM_TOKEN_USAGE,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
   STATUS_ERROR,
 } from '../semconv.js';
+import { DEFAULT_PRICE_TABLE } from '../cost/default-prices.js';
+import type { PriceTable } from '../cost/prices.js';
+import { type CostReport, costReport, modelTokens } from './cost.js';
 import { NoDataError } from './errors.js';
 import { type Evidence, evidence, plural, quantileWithheld } from './evidence.js';
 import { ERROR_TYPE_LABEL, mergeHistograms, operationsAndErrors } from './indicators.js';
@@ -84,6 +91,11 @@ export interface AnalyzeResult {
   readonly tokenUsage: readonly TokenUsage[];
   /** Null when no source in the range counts tokens. */
   readonly totalTokens: number | null;
+  /**
+   * Spend per model and per turn from the token counts and the price table (the cost rules'
+   * table and formula); unpriced models listed as such. Null when no tokens were counted.
+   */
+  readonly cost: CostReport | null;
   /** What each figure rests on, and why one is withheld. */
   readonly evidence: Readonly<Record<string, Evidence>>;
   /** Files: what was read and which lines could not be used. */
@@ -202,10 +214,24 @@ function tokensFromEvents(events: readonly TelemetryEvent[]): TokenUsage[] {
   });
 }
 
+/** Prometheus label names of the request and response model of the latest usage counters. */
+const REQUEST_MODEL = ATTR_GEN_AI_REQUEST_MODEL.replace(/\W/g, '_');
+const RESPONSE_MODEL = ATTR_GEN_AI_RESPONSE_MODEL.replace(/\W/g, '_');
+
+export interface AnalyzeOptions {
+  /** Popular queries listed. @default 10 */
+  top?: number;
+  progress?: Progress;
+  /** Prices per model (src/cost/prices.ts `loadPrices`). @default the shipped price table */
+  prices?: PriceTable;
+  /** How the prices are named in the output. @default prices.dataset */
+  pricesName?: string;
+}
+
 export async function analyze(
   source: TelemetrySource,
   window: TimeWindow,
-  options: { top?: number; progress?: Progress } = {},
+  options: AnalyzeOptions = {},
 ): Promise<AnalyzeResult> {
   const progress = options.progress ?? (() => {});
   const range = { start: window.end, end: window.end, step: window.end - window.start };
@@ -236,11 +262,19 @@ export async function analyze(
   let byType: ErrorTypeCount[] = [];
   let tokenUsage: TokenUsage[] = [];
   let tokensCounted = false;
+  const cacheTokens: TokenUsage[] = [];
 
   if (source.metrics) {
     const m = source.metrics;
     progress(`reading metrics from ${m.description}`);
-    const [rt, [ops, errs], tokens] = await Promise.all([
+    // The latest conventions' cache counters, by model as the cost rules relabel them (the
+    // response model when the provider reported one, else the request model).
+    const cacheCounter = (name: Parameters<typeof metricDefinition>[0]) =>
+      m.counterIncrease(
+        { metric: metricDefinition(name), by: [REQUEST_MODEL, RESPONSE_MODEL] },
+        range,
+      );
+    const [rt, [ops, errs], tokens, cacheRead, cacheWrite] = await Promise.all([
       m.histogramIncrease(
         { metric: metricDefinition(METRIC_CHAT_RESPONSE_TIME), by: [METRIC_ATTR_STATUS] },
         range,
@@ -253,6 +287,8 @@ export async function analyze(
         },
         range,
       ),
+      cacheCounter(METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ_INPUT_TOKENS),
+      cacheCounter(METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE_INPUT_TOKENS),
     ]);
     const all = mergeHistograms(rt)[0];
     totalRequests = Math.round(all?.count ?? 0);
@@ -305,6 +341,16 @@ export async function analyze(
       }))
       .filter((t) => t.tokens > 0);
     tokensCounted = tokens.length > 0;
+    for (const [type, series] of [
+      ['cache_read', cacheRead],
+      ['cache_write', cacheWrite],
+    ] as const) {
+      for (const s of series) {
+        const n = Math.round(value(s));
+        const model = s.labels[RESPONSE_MODEL] || s.labels[REQUEST_MODEL] || '';
+        if (n > 0) cacheTokens.push({ model, type, tokens: n });
+      }
+    }
   }
 
   if ((!source.metrics || totalRequests === 0) && events && events.length > 0) {
@@ -334,6 +380,8 @@ export async function analyze(
     if (fromEvents.length > 0) {
       tokenUsage = fromEvents;
       tokensCounted = true;
+      // Events carry input and output only: cached input is priced as input (as in v1.41 mode).
+      cacheTokens.length = 0;
     }
   }
 
@@ -399,6 +447,19 @@ export async function analyze(
   byType.sort((a, b) => b.errors - a.errors || a.component.localeCompare(b.component));
   tokenUsage.sort((a, b) => a.model.localeCompare(b.model) || a.type.localeCompare(b.type));
   const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  const prices = options.prices ?? DEFAULT_PRICE_TABLE;
+  const cost = tokensCounted
+    ? costReport(
+        modelTokens([...tokenUsage, ...cacheTokens]),
+        prices,
+        totalRequests,
+        options.pricesName ?? prices.dataset,
+      )
+    : null;
+  if (cost && cost.unpricedModels.length > 0)
+    notes.push(
+      `${plural(cost.unpricedTokens, 'token')} of ${cost.unpricedModels.join(', ')} ${cost.unpricedModels.length === 1 ? 'has' : 'have'} no price in ${cost.priceTable}: ${cost.unpricedModels.length === 1 ? 'its' : 'their'} spend is unknown and not in the cost total (price them with --price-overrides FILE)`,
+    );
   return {
     from: new Date(window.start).toISOString(),
     to: new Date(window.end).toISOString(),
@@ -416,6 +477,7 @@ export async function analyze(
     errorsByType: byType,
     tokenUsage,
     totalTokens: tokensCounted ? tokenUsage.reduce((acc, t) => acc + t.tokens, 0) : null,
+    cost,
     responseTimeBuckets: buckets,
     popularQueries: events ? popularQueries(events, options.top ?? 10) : null,
     evidence: ev,

@@ -37,3 +37,8 @@ export function withUnit(v: number | null | undefined, unit: string): string {
   if (unit === 'ratio') return pct(v);
   return `${num(v)} ${unit}`;
 }
+
+/** US dollars: cents from 1 USD up, four significant digits below (token costs are small). */
+export function usd(v: number): string {
+  return `${Math.abs(v) >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(4)))} USD`;
+}

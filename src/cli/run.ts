@@ -27,7 +27,9 @@ import { openSource } from '../analysis/sources/select.js';
 import type { InputReport, TelemetrySource, TimeWindow } from '../analysis/sources/types.js';
 import { type TrendResult, trends } from '../analysis/trends.js';
 import { formatDuration, parseDuration, parseTime } from '../analysis/time.js';
-import { num, pct, table, withUnit } from './format.js';
+import { loadPrices, type PriceTable } from '../cost/prices.js';
+import { DEFAULT_PRICE_TABLE } from '../cost/default-prices.js';
+import { num, pct, table, usd, withUnit } from './format.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -83,18 +85,23 @@ const COMMAND_HELP: Readonly<
   Record<Command, { synopsis: string; text: string; options: readonly string[] }>
 > = {
   analyze: {
-    synopsis: 'lorechat-otel analyze [--top N] [source] [--from TIME --to TIME]',
+    synopsis:
+      'lorechat-otel analyze [--top N] [--price-overrides FILE] [source] [--from TIME --to TIME]',
     text: `Requests, failed requests, error rate, average and p95 response time (p95 withheld below
-20 turns), error rate by component and error type, token usage, popular queries.
+20 turns), error rate by component and error type, token usage, cost per model and per turn
+(the cost rules' price table; models without a price listed as unpriced, never as 0 USD),
+popular queries.
 
 Options:
   --top N                 popular queries shown (default 10)
+  --price-overrides FILE  your prices (the price table's shape; they win model by model, as
+                          with scripts/gen-cost-rules.ts --overrides FILE)
 
 Examples:
   lorechat-otel analyze                                    # .lorechat/telemetry, its whole span
   lorechat-otel analyze --prometheus http://localhost:9090 --loki http://localhost:3100 --from now-24h
   lorechat-otel analyze --files ./telemetry --json | jq .p95ResponseTimeSeconds`,
-    options: ['top'],
+    options: ['top', 'price-overrides'],
   },
   trends: {
     synopsis:
@@ -172,6 +179,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   timeout: { type: 'string' },
   top: { type: 'string' },
+  'price-overrides': { type: 'string' },
   window: { type: 'string' },
   step: { type: 'string' },
   out: { type: 'string' },
@@ -180,7 +188,7 @@ const OPTIONS = {
 } as const;
 
 /** Options only some commands take. */
-const COMMAND_OPTIONS: readonly string[] = ['top', 'window', 'step', 'out'];
+const COMMAND_OPTIONS: readonly string[] = ['top', 'price-overrides', 'window', 'step', 'out'];
 
 type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
@@ -310,6 +318,7 @@ function printAnalyze(r: AnalyzeResult): string {
     ['model', 'type', 'tokens'],
     r.tokenUsage.map((t) => [t.model, t.type, num(t.tokens, 0)]),
   );
+  out += costBlock(r.cost);
   out += '\npopular queries (by fingerprint)\n';
   out +=
     r.popularQueries === null
@@ -415,6 +424,29 @@ function printRecommend(r: RecommendResult): string {
   return out;
 }
 
+function costBlock(c: AnalyzeResult['cost']): string {
+  if (c === null) return '\ncost\n  (no token counts in range)\n';
+  let out = `\ncost (prices: ${c.priceTable})\n`;
+  out += table(
+    ['model', 'input', 'output', 'cache read', 'cache write', 'cost'],
+    c.models.map((m) => [
+      m.model,
+      num(m.input, 0),
+      num(m.output, 0),
+      num(m.cacheRead, 0),
+      num(m.cacheWrite, 0),
+      m.usd === null ? 'unpriced' : usd(m.usd),
+    ]),
+  );
+  const unpriced =
+    c.unpricedModels.length > 0
+      ? ` (priced models only: ${num(c.unpricedTokens, 0)} tokens of ${c.unpricedModels.join(', ')} have no price)`
+      : '';
+  out += `  total: ${c.totalUsd === null ? 'unknown (no model has a price)' : usd(c.totalUsd)}${unpriced}\n`;
+  out += `  per turn: ${c.perTurnUsd === null ? 'n/a' : usd(c.perTurnUsd)} over ${plural(c.turns, 'turn')}\n`;
+  return out;
+}
+
 async function execute(
   command: Command,
   values: Values,
@@ -446,6 +478,13 @@ async function execute(
   const top = values.top !== undefined ? Number(values.top) : 10;
   if (!Number.isInteger(top) || top < 1)
     throw new UsageError(`bad --top "${values.top}": a positive integer`);
+  const overrides = values['price-overrides'];
+  let prices: PriceTable;
+  try {
+    prices = loadPrices(DEFAULT_PRICE_TABLE, overrides);
+  } catch (err) {
+    throw new UsageError(`--price-overrides: ${(err as Error).message}`);
+  }
   const now = io.now();
   if (values.from !== undefined) parseTime(values.from, now);
   if (values.to !== undefined) parseTime(values.to, now);
@@ -502,6 +541,11 @@ async function execute(
         const r = await analyze(source, await resolveWindow(values, source, now), {
           top,
           progress,
+          prices,
+          pricesName:
+            overrides === undefined
+              ? DEFAULT_PRICE_TABLE.dataset
+              : `${DEFAULT_PRICE_TABLE.dataset} + ${overrides}`,
         });
         return emit({ ...r }, printAnalyze(r));
       }

@@ -5,13 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import {
-  COST_WINDOWS,
-  type CostConfig,
-  mergePrices,
-  type PriceTable,
-  renderRules,
-} from '../../../scripts/gen-cost-rules.js';
+import { COST_WINDOWS, type CostConfig, renderRules } from '../../../scripts/gen-cost-rules.js';
+import { mergePrices, type PriceTable } from '../../../src/cost/prices.js';
 import { readText, readYaml } from './helpers.js';
 
 const table = JSON.parse(readText('prometheus/prices/price-table.json')) as PriceTable;
