@@ -8,6 +8,7 @@ import { NODE_RESPOND, turnSources } from './graph/nodes.js';
 import type { LoreChatStateType, QueryComplexity, Source, Subquery } from './graph/state.js';
 import { createChatModels, createEmbeddings, type ChatModels } from './llm/providers.js';
 import { controlToConfigurable, type RequestControl } from './llm/request-control.js';
+import { type ModelUsage, UsageTally } from './llm/usage-tally.js';
 import { DEFAULT_PERSONA, type PersonaId } from './personas.js';
 import { LORE_CORPUS, type LoreDocument } from './vectorstore/corpus/lore.js';
 import { LoreVectorStore } from './vectorstore/lore-vector-store.js';
@@ -35,6 +36,8 @@ export interface ChatResponse {
   persona: PersonaId;
   complexity: QueryComplexity;
   subqueries: Pick<Subquery, 'text' | 'status' | 'refinementCount'>[];
+  /** Tokens the turn's model calls used, by model, as the providers reported them. */
+  usage: Record<string, ModelUsage>;
 }
 
 export type ChatStreamEvent = { type: 'token'; text: string } | ({ type: 'done' } & ChatResponse);
@@ -145,7 +148,11 @@ export async function createLoreChatApp(options: LoreChatAppOptions = {}): Promi
     };
   }
 
-  function toResponse(state: LoreChatStateType, request: ChatRequest): ChatResponse {
+  function toResponse(
+    state: LoreChatStateType,
+    request: ChatRequest,
+    usage: UsageTally,
+  ): ChatResponse {
     const last = state.messages.at(-1);
     return {
       answer: last?.text ?? state.combinedAnswer,
@@ -158,19 +165,29 @@ export async function createLoreChatApp(options: LoreChatAppOptions = {}): Promi
         status,
         refinementCount,
       })),
+      usage: usage.byModel,
     };
   }
 
   async function chat(request: ChatRequest): Promise<ChatResponse> {
     await touchThread(request.threadId);
-    const state = await graph.invoke(runInput(request), runConfig(request));
-    return toResponse(state, request);
+    const usage = new UsageTally();
+    const state = await graph.invoke(runInput(request), {
+      ...runConfig(request),
+      callbacks: [usage],
+    });
+    return toResponse(state, request, usage);
   }
 
   async function* chatStream(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
     await touchThread(request.threadId);
     const config = runConfig(request);
-    const stream = await graph.stream(runInput(request), { ...config, streamMode: 'messages' });
+    const usage = new UsageTally();
+    const stream = await graph.stream(runInput(request), {
+      ...config,
+      callbacks: [usage],
+      streamMode: 'messages',
+    });
     for await (const [message, metadata] of stream) {
       const node = (metadata as { langgraph_node?: unknown }).langgraph_node;
       if (node !== NODE_RESPOND || !AIMessageChunk.isInstance(message)) continue;
@@ -178,7 +195,7 @@ export async function createLoreChatApp(options: LoreChatAppOptions = {}): Promi
       if (text) yield { type: 'token', text };
     }
     const snapshot = await graph.getState(config);
-    yield { type: 'done', ...toResponse(snapshot.values as LoreChatStateType, request) };
+    yield { type: 'done', ...toResponse(snapshot.values as LoreChatStateType, request, usage) };
   }
 
   await upsertDocuments(options.corpus ?? LORE_CORPUS);

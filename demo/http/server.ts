@@ -62,6 +62,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
           persona: result.persona,
           complexity: result.complexity,
           subqueries: result.subqueries,
+          usage: result.usage,
         });
       },
     },

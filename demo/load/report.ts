@@ -30,6 +30,10 @@ export function formatSummary(s: LoadSummary): string {
   lines.push(
     `  errors       ${kinds.length === 0 ? 'none' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`,
   );
+  const tokens = Object.entries(s.tokens).sort((a, b) => a[0].localeCompare(b[0]));
+  lines.push(
+    `  tokens       ${tokens.length === 0 ? 'none reported' : tokens.map(([m, t]) => `${m} ${t.input} in / ${t.output} out`).join(', ')}`,
+  );
   return lines.join('\n');
 }
 

@@ -73,6 +73,11 @@ export interface LoadSummary {
   /** Latency of successful requests only, ms. */
   okLatencyMs: LatencySummary | null;
   threads: number;
+  /**
+   * Tokens the successful chat requests used, by model, as the server reported them in each
+   * response's `usage` (failed requests report none).
+   */
+  tokens: Record<string, { input: number; output: number }>;
 }
 
 /** Agent questions: the last is a topic the augurs never wrote about (its omens tool fails). */
@@ -210,6 +215,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const okLatencies: number[] = [];
   const errorsByKind: Record<string, number> = {};
   const injected = { slow: 0, fail: 0, agent: 0 };
+  const tokens: LoadSummary['tokens'] = {};
   const agentPath = `${base.pathname.replace(/\/$/, '')}/agent`;
 
   const progressTimer = options.onProgress
@@ -256,7 +262,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       );
       inFlight += 1;
       const t0 = performance.now();
-      const outcome = await send(
+      const { outcome, usage } = await send(
         base,
         toAgent ? agentPath : path,
         body,
@@ -272,6 +278,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       if (outcome === 'ok') {
         ok += 1;
         okLatencies.push(ms);
+        for (const [model, u] of Object.entries(usage ?? {})) {
+          const t = (tokens[model] ??= { input: 0, output: 0 });
+          t.input += u.input_tokens ?? 0;
+          t.output += u.output_tokens ?? 0;
+        }
       } else {
         errorsByKind[outcome] = (errorsByKind[outcome] ?? 0) + 1;
       }
@@ -302,10 +313,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     latencyMs: summarize(latencies),
     okLatencyMs: summarize(okLatencies),
     threads: Math.min(o.threads, sent),
+    tokens,
   };
 }
 
 type Outcome = 'ok' | 'timeout' | 'connection' | 'stream_error' | 'aborted' | `http_${number}`;
+type Usage = Record<string, { input_tokens?: number; output_tokens?: number }>;
+
+/** The `usage` of a chat answer: the JSON body, or the stream's `done` event. */
+function usageOf(text: string, stream: boolean): Usage | undefined {
+  try {
+    const json = stream ? /^event: done\r?\ndata: (.*)$/m.exec(text)?.[1] : text;
+    if (json === undefined) return undefined;
+    const usage = (JSON.parse(json) as { usage?: unknown }).usage;
+    return usage !== null && typeof usage === 'object' ? (usage as Usage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * One request. When the run's duration ends, requests in flight are awaited (not aborted),
@@ -319,8 +344,9 @@ function send(
   timeoutMs: number,
   stream: boolean,
   external: AbortSignal | undefined,
-): Promise<Outcome> {
-  return new Promise((resolve) => {
+): Promise<{ outcome: Outcome; usage?: Usage }> {
+  return new Promise((done) => {
+    const resolve = (outcome: Outcome, usage?: Usage) => done({ outcome, usage });
     if (external?.aborted) {
       resolve('aborted');
       return;
@@ -339,13 +365,13 @@ function send(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (stream) text += chunk;
+          text += chunk;
         });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status !== 200) resolve(`http_${status}`);
           else if (stream && !/^event: done$/m.test(text)) resolve('stream_error');
-          else resolve('ok');
+          else resolve('ok', usageOf(text, stream));
         });
         res.on('error', () => resolve('connection'));
       },

@@ -24,6 +24,7 @@ const summary = (completed: number, errors: number, injectedFail = 0): LoadSumma
   latencyMs: null,
   okLatencyMs: null,
   threads: 1,
+  tokens: {},
 });
 
 describe('load verdict', () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AIMessage, AIMessageChunk } from '@langchain/core/messages';
 import { createLoreChatApp } from '../../../demo/app.js';
+import type { OfflineChatModel } from '../../../demo/llm/offline-chat-model.js';
 import { startServer, type ServerHandle } from '../../../demo/http/server.js';
 import { isMarked, percentile, runLoad, LoadOptionsError } from '../../../demo/load/run-load.js';
 import { parseDuration, parseLoadArgs } from '../../../demo/load/args.js';
@@ -76,6 +78,64 @@ describe('runLoad', () => {
     expect(s.ok).toBe(10);
     expect(parseLoadArgs(['--agent-share', '0.2']).options.agentShare).toBe(0.2);
     await expect(runLoad({ url: server.url, agentShare: 2 })).rejects.toThrow(LoadOptionsError);
+  });
+
+  it('reports the tokens the answers used, by model, equal to what the model calls returned (plain and streamed)', async () => {
+    const app = await createLoreChatApp({
+      env: { LORECHAT_MODEL: 'gpt-4o-mini-2024-07-18', LORECHAT_MODEL_RESPOND: 'other-model' },
+    });
+    // The oracle: every usage the models returned, read at the model, not through callbacks.
+    const returned: Record<string, { input: number; output: number }> = {};
+    const add = (model: string, u: { input_tokens: number; output_tokens: number }) => {
+      const t = (returned[model] ??= { input: 0, output: 0 });
+      t.input += u.input_tokens;
+      t.output += u.output_tokens;
+    };
+    for (const m of new Set(Object.values(app.models)) as Set<OfflineChatModel>) {
+      const generate = m._generate.bind(m);
+      m._generate = async (...args) => {
+        const r = await generate(...args);
+        add(m.model, (r.generations[0]?.message as AIMessage).usage_metadata!);
+        return r;
+      };
+      const chunks = m._streamResponseChunks.bind(m);
+      m._streamResponseChunks = async function* (...args) {
+        for await (const c of chunks(...args)) {
+          const usage = (c.message as AIMessageChunk).usage_metadata;
+          if (usage) add(m.model, usage);
+          yield c;
+        }
+      };
+    }
+    const own = await startServer({ app, port: 0 });
+    try {
+      const plain = await runLoad({
+        url: own.url,
+        requests: 6,
+        concurrency: 2,
+        durationMs: 30_000,
+      });
+      const streamed = await runLoad({
+        url: own.url,
+        requests: 4,
+        concurrency: 2,
+        durationMs: 30_000,
+        stream: true,
+      });
+      expect(plain.ok + streamed.ok).toBe(10);
+      const reported: Record<string, { input: number; output: number }> = {};
+      for (const s of [plain, streamed])
+        for (const [model, t] of Object.entries(s.tokens)) {
+          const r = (reported[model] ??= { input: 0, output: 0 });
+          r.input += t.input;
+          r.output += t.output;
+        }
+      expect(Object.keys(reported).sort()).toEqual(['gpt-4o-mini-2024-07-18', 'other-model']);
+      expect(reported['gpt-4o-mini-2024-07-18']!.input).toBeGreaterThan(0);
+      expect(reported).toEqual(returned);
+    } finally {
+      await own.close();
+    }
   });
 
   it('reports connection errors by kind', async () => {
