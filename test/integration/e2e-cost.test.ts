@@ -8,10 +8,11 @@
  *
  * Why the hand computation includes Prometheus's extrapolation: `rate()` over a window extends
  * the increase it sees by up to half a sample interval beyond the first and last samples
- * (extrapolatedRate in prometheus/promql/functions.go), and the increase starts at the series'
- * first sample (Prometheus keeps no start time for OTLP points, so tokens counted before the
- * first export are not in any rate). Both are reproduced from the raw samples' timestamps and the
- * first sample's value, so the comparison can be exact (1e-9 relative) instead of "within 5 %".
+ * (extrapolatedRate in prometheus/promql/functions.go, never below a counter's zero point), and
+ * the increase starts at the first sample in the window (with created-timestamp-zero-ingestion,
+ * as shipped, a 0 written at the series' start; the test reads it rather than assuming it). Both
+ * are reproduced from the raw samples' times and the first sample's value, so the comparison
+ * can be exact (1e-9 relative) instead of "within a few per cent".
  * The app is stopped before the comparison, so no sample arrives after the recorded evaluation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
