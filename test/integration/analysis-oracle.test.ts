@@ -10,7 +10,7 @@
  *
  * `analyze`, `trends` and `patterns` then run once on the files and once on Prometheus + Loki,
  * and are compared field by field. Tolerances (docs/analysis.md, "One oracle"):
- * - turns, failures, errors by component and type, tokens, popular queries: exactly equal;
+ * - turns, failures, errors by component and type, tokens, cost, popular queries: exactly equal;
  * - rates from counters (throughput, token rate, error rates): equal to 1e-9 relative;
  * - averages: 1 % (the files time turns by their spans, Prometheus by the histogram);
  * - quantiles: the Prometheus value lies in the histogram bucket that holds the files' exact
@@ -34,6 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadSummary, runLoad } from '../../demo/load/run-load.js';
 import type { AnalyzeResult } from '../../src/analysis/analyze.js';
 import { INDICATORS } from '../../src/analysis/indicators.js';
+import { DEFAULT_PRICE_TABLE } from '../../src/cost/default-prices.js';
 import type { PatternsResult } from '../../src/analysis/patterns.js';
 import type { TrendResult } from '../../src/analysis/trends.js';
 import { runCli } from '../../src/cli/run.js';
@@ -50,6 +51,7 @@ const PAUSE_MS = 20_000;
 const FAIL_SHARE = 0.1;
 const STEP_S = 5;
 const BOUNDS = [0.1, 0.5, 1, 2, 5, Number.POSITIVE_INFINITY];
+const PRICED_MODEL = 'gpt-4o-mini-2024-07-18';
 
 let stack: Stack;
 let loki: LokiStandIn;
@@ -257,6 +259,9 @@ beforeAll(async () => {
       OTEL_METRIC_EXPORT_INTERVAL: '2000',
       OTEL_BSP_SCHEDULE_DELAY: '500',
       OTEL_BLRP_SCHEDULE_DELAY: '500',
+      // One role under a priced model id: the cost comparison covers a priced and an unpriced
+      // model (the other roles keep the offline model's own name).
+      LORECHAT_MODEL_RESPOND: PRICED_MODEL,
     },
     timeoutMs: 600_000,
   });
@@ -326,7 +331,7 @@ describe('one oracle: the embedded files and Prometheus + Loki agree on the same
     expect(analysedAt - startedAt).toBeGreaterThan(60_000);
   });
 
-  it('analyze: turns, errors, tokens and popular queries exactly; times within tolerance', async () => {
+  it('analyze: turns, errors, tokens, cost and popular queries exactly; times within tolerance', async () => {
     const [f, p] = await both<AnalyzeResult>(['analyze', ...range(), '--top', '1000']);
     const completed = loads.reduce((a, l) => a + l.completed, 0);
     const errors = loads.reduce((a, l) => a + l.errors, 0);
@@ -347,6 +352,18 @@ describe('one oracle: the embedded files and Prometheus + Loki agree on the same
     expect(f.totalTokens).toBeGreaterThan(0);
     expect(p.popularQueries).toEqual(f.popularQueries);
     expect(f.popularQueries?.reduce((a, q) => a + q.count, 0)).toBe(completed);
+    // Cost: the same table and tokens give the same dollars, per model and per turn.
+    expect(p.cost).toEqual(f.cost);
+    const tokensOf = (type: string) =>
+      f.tokenUsage.find((t) => t.model === PRICED_MODEL && t.type === type)?.tokens ?? 0;
+    const prices = DEFAULT_PRICE_TABLE.models[PRICED_MODEL]!;
+    const byHand = (tokensOf('input') * prices.input + tokensOf('output') * prices.output) / 1e6;
+    expect(byHand).toBeGreaterThan(0);
+    expect(f.cost?.models.find((m) => m.model === PRICED_MODEL)?.usd).toBeCloseTo(byHand, 12);
+    expect(f.cost?.totalUsd).toBeCloseTo(byHand, 12);
+    expect(f.cost?.perTurnUsd).toBeCloseTo(byHand / completed, 12);
+    expect(f.cost?.unpricedModels).toContain('lorechat-offline-1');
+    expect(f.cost?.models.find((m) => m.model === 'lorechat-offline-1')?.usd).toBeNull();
     // Response times: exact span durations from the files, the histogram from Prometheus.
     expect(f.responseTimeBasis).toBe('spans');
     expect(p.responseTimeBasis).toBe('histogram');
