@@ -182,9 +182,12 @@ describe('LLM cost on the real Collector and Prometheus, with the generated rule
     }
     expect(value).toBeGreaterThan(0);
     expect(Math.abs(value - expected)).toBeLessThanOrEqual(1e-9 * expected);
-    // For scale: the whole run's tokens at the table's prices.
+    // For scale: the whole run's tokens at the table's prices. The hour's rate extends the
+    // increase by half a sample interval past the last sample (12 % in a measured run, where the
+    // Collector delivered samples 10-20 s apart), so the recorded hour is near, not equal to, it.
     const wholeRun = (told.input * PRICES.input + told.output * PRICES.output) / 1e6;
-    expect(value * WINDOW_S).toBeLessThanOrEqual(wholeRun * 1.2);
+    expect(value * WINDOW_S).toBeGreaterThanOrEqual(wholeRun * 0.5);
+    expect(value * WINDOW_S).toBeLessThanOrEqual(wholeRun * 1.5);
   });
 
   it('the priced model is never reported as unpriced', async () => {
