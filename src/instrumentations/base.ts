@@ -19,6 +19,36 @@ import { dualBuildModule } from './module-files.js';
 import type { LoreChatSharedConfig, ResolvedSharedConfig } from './types.js';
 import { SUPPORTED_LANGCHAIN_CORE_VERSIONS } from './version.js';
 
+/** Versions read from `package.json`, by module directory: one read per directory. */
+const PACKAGE_VERSIONS_KEY = Symbol.for('lorechat-otel.package-versions');
+const packageVersions: Map<string, string | undefined> = ((globalThis as Record<symbol, unknown>)[
+  PACKAGE_VERSIONS_KEY
+] ??= new Map<string, string | undefined>()) as Map<string, string | undefined>;
+
+/**
+ * Makes an instrumentation look up each module directory's version once. With
+ * `internals: true` hooks, `InstrumentationBase` (`_onRequire`, @opentelemetry/instrumentation
+ * 0.301 platform/node/instrumentation.ts) reads and parses the directory's `package.json` on
+ * every hooked file that loads -- each of the ~150 files of `@langchain/core` an app loads,
+ * once per instrumentation hooking it (five of ours): the largest start-up cost in the
+ * profile against the floor (`_extractPackageVersion`, ~195 ms of CPU). A version does not
+ * change while the process runs, so one read per directory serves every instrumentation (on
+ * `globalThis`, shared by the CJS and ESM builds). Does nothing if the SDK renames the method.
+ */
+export function sharePackageVersionLookups(instrumentation: object): void {
+  const self = instrumentation as unknown as {
+    _extractPackageVersion?: (baseDir: string) => string | undefined;
+  };
+  const read = self._extractPackageVersion;
+  if (typeof read !== 'function') return;
+  self._extractPackageVersion = (baseDir: string) => {
+    if (packageVersions.has(baseDir)) return packageVersions.get(baseDir);
+    const version = read.call(instrumentation, baseDir);
+    packageVersions.set(baseDir, version);
+    return version;
+  };
+}
+
 export abstract class LoreChatInstrumentationBase<
   C extends LoreChatSharedConfig,
 > extends InstrumentationBase<C> {
@@ -27,6 +57,11 @@ export abstract class LoreChatInstrumentationBase<
   declare protected _shared: ResolvedSharedConfig;
   declare private _componentOperations: Counter;
   declare private _componentErrors: Counter;
+
+  constructor(name: string, version: string, config: C) {
+    super(name, version, config);
+    sharePackageVersionLookups(this);
+  }
 
   override setConfig(config: C = {} as C): void {
     super.setConfig(config);

@@ -20,6 +20,7 @@ import {
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
+import { sharePackageVersionLookups } from '../base.js';
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
 import {
@@ -88,6 +89,7 @@ export class LangChainChatModelInstrumentation extends InstrumentationBase<LangC
 
   constructor(config: LangChainChatModelInstrumentationConfig = {}) {
     super(CHAT_MODEL_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+    sharePackageVersionLookups(this);
   }
 
   override setConfig(config: LangChainChatModelInstrumentationConfig = {}): void {

@@ -35,6 +35,7 @@ import {
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
+import { sharePackageVersionLookups } from '../base.js';
 import * as s from '../../semconv.js';
 import {
   captureContent,
@@ -162,6 +163,7 @@ export class LangGraphInstrumentation extends InstrumentationBase<LangGraphInstr
 
   constructor(config: LangGraphInstrumentationConfig = {}) {
     super(LANGGRAPH_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+    sharePackageVersionLookups(this);
   }
 
   override setConfig(config: LangGraphInstrumentationConfig = {}): void {

@@ -27,6 +27,7 @@ import { type Attributes, type Counter, diag, type Histogram, SpanKind } from '@
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { InstrumentationBase, isWrapped } from '@opentelemetry/instrumentation';
 
+import { sharePackageVersionLookups } from '../base.js';
 import * as s from '../../semconv.js';
 import { captureContent, resolveSharedConfig } from '../../telemetry/content.js';
 import { retrievalTopKAttribute } from '../../telemetry/semconv-mode.js';
@@ -116,6 +117,7 @@ export class LangChainVectorStoreInstrumentation extends InstrumentationBase<Lan
 
   constructor(config: LangChainVectorStoreInstrumentationConfig = {}) {
     super(VECTOR_STORE_INSTRUMENTATION_NAME, PACKAGE_VERSION, config);
+    sharePackageVersionLookups(this);
   }
 
   override setConfig(config: LangChainVectorStoreInstrumentationConfig = {}): void {
