@@ -275,6 +275,7 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
     const alertname = 'LoreChatHighErrorRate';
     // The setup's single failing turn may have fired it early (few turns in the 5-minute
     // window); the steady healthy load dilutes the ratio. Start from "not firing".
+    const quietSince = Date.now();
     await eventually(
       async () =>
         (await e2e.stack.query(`ALERTS{alertname="${alertname}"}`)).length === 0
@@ -284,6 +285,9 @@ describe('pipeline faults (real Collector, Prometheus, Alertmanager; app under l
       // the case above: up to 4 minutes (seen failing at 2 in a clean-clone CI run).
       240_000,
       1_000,
+    );
+    console.log(
+      `pipeline-faults: ${alertname} not firing after ${((Date.now() - quietSince) / 1000).toFixed(0)} s`,
     );
     const errorsBefore = await e2e.stack.query('sum(prometheus_notifications_errors_total)');
     expect(composeProbe('alertmanager', am.url), 'compose health check, Alertmanager up').toBe(0);
