@@ -302,6 +302,23 @@ export class Stack {
     return body.data.result;
   }
 
+  /**
+   * The alerts Prometheus's rule manager holds now (`/api/v1/alerts`: pending and firing, as
+   * last evaluated). Unlike the `ALERTS` series, it is not answered from samples written before
+   * a restart: an instant query returns such a sample for the 5-minute lookback.
+   */
+  async activeAlerts(): Promise<Array<{ labels: Record<string, string>; state: string }>> {
+    const url = new URL('/api/v1/alerts', this.#requirePrometheus().url);
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as PromResponse<never> & {
+      data?: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+    };
+    if (body.status !== 'success' || body.data === undefined) {
+      throw new Error(`Prometheus /api/v1/alerts: ${body.errorType}: ${body.error}`);
+    }
+    return body.data.alerts;
+  }
+
   /** PromQL instant query (vector result). */
   query(expr: string, time?: Date): Promise<PromSample[]> {
     const params: Record<string, string> = { query: expr };
