@@ -438,12 +438,15 @@ function costBlock(c: AnalyzeResult['cost']): string {
       m.usd === null ? 'unpriced' : usd(m.usd),
     ]),
   );
-  const unpriced =
-    c.unpricedModels.length > 0
-      ? ` (priced models only: ${num(c.unpricedTokens, 0)} tokens of ${c.unpricedModels.join(', ')} have no price)`
-      : '';
-  out += `  total: ${c.totalUsd === null ? 'unknown (no model has a price)' : usd(c.totalUsd)}${unpriced}\n`;
-  out += `  per turn: ${c.perTurnUsd === null ? 'n/a' : usd(c.perTurnUsd)} over ${plural(c.turns, 'turn')}\n`;
+  const unpricedTokens = `${num(c.unpricedTokens, 0)} tokens of ${c.unpricedModels.join(', ')}`;
+  if (c.totalUsd === null) {
+    out += `  total: unknown (no model has a price: ${unpricedTokens})\n`;
+  } else {
+    const unpriced =
+      c.unpricedModels.length > 0 ? ` (priced models only: ${unpricedTokens} have no price)` : '';
+    out += `  total: ${usd(c.totalUsd)}${unpriced}\n`;
+  }
+  out += `  per turn: ${c.perTurnUsd === null ? 'unknown' : usd(c.perTurnUsd)} over ${plural(c.turns, 'turn')}\n`;
   return out;
 }
 

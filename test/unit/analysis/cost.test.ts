@@ -147,7 +147,10 @@ describe('lorechat-otel analyze: cost from the embedded files', () => {
     expect(r.notes.join('\n')).toMatch(/15000 tokens of my-own-model has no price/);
     const text = await cli(['analyze', '--files', join(dir, 'unpriced')]);
     expect(text.stdout).toMatch(/my-own-model\s+12,000\s+3,000\s+0\s+0\s+unpriced/);
-    expect(text.stdout).toContain('total: unknown (no model has a price)');
+    expect(text.stdout).toContain(
+      'total: unknown (no model has a price: 15,000 tokens of my-own-model)',
+    );
+    expect(text.stdout).toContain('per turn: unknown over');
     expect(text.stdout).not.toMatch(/\b0 USD/);
   });
 
