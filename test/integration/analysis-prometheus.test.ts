@@ -219,8 +219,12 @@ describe('analysis CLI against the real Prometheus', () => {
         expect(v, id).toBeLessThanOrEqual(5);
       }
     }
-    // The slow turns (several injected delays of SLOW_MS) show in the steps holding them.
-    expect(Math.max(...perStep('response_time_avg'))).toBeGreaterThan(0.3);
+    // The slow turns (several injected delays of SLOW_MS) show in the steps holding them: the
+    // highest step average stands above the window's. (A fixed 0.3 s failed once the samples
+    // arrived every export: a slow turn shares its 2-second step with dozens of fast ones.)
+    expect(Math.max(...perStep('response_time_avg'))).toBeGreaterThan(
+      results.get('response_time_avg')!.windowValue!,
+    );
     for (const id of ['memory_max', 'memory_avg', 'vector_search_avg'])
       for (const v of perStep(id)) expect(v, id).toBeGreaterThan(0);
     // Sessions are counted before the first and after the last turn too (0 then).

@@ -540,6 +540,7 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
     let stopped: Promise<void> | undefined;
     let restarted: Promise<void> | undefined;
     let downSince = 0;
+    let stoppedAt = 0;
     let downMs = 0;
     const downAt = Math.round(phase2 * 0.3);
     const upAt = Math.round(phase2 * 0.6);
@@ -549,7 +550,9 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
       onProgress: (p) => {
         if (stopped === undefined && p.completed >= downAt) {
           downSince = Date.now();
-          stopped = victim.proc.stop(30_000);
+          stopped = victim.proc.stop(30_000).then(() => {
+            stoppedAt = Date.now();
+          });
         }
         if (stopped !== undefined && restarted === undefined && p.completed >= upAt) {
           restarted = stopped.then(async () => {
@@ -574,7 +577,22 @@ describe('scale-out: one agent, two gateways, tail sampling', () => {
     expect(mustKeep.filter((t) => !kept.has(t.requestId))).toEqual([]);
     const { incomplete, shared } = accountKept();
     expect(shared, 'trace ids exported by both gateways').toEqual([]);
-    expect(incomplete).toEqual([[], []]);
+    // A turn in flight while the gateway shut down may be kept incomplete: tail sampling
+    // decides the traces it holds at shutdown on the spans that had arrived; when that part
+    // alone is not kept and the rest, sent after the restart with the root span, is, the kept
+    // trace lacks the spans from before the stop (docs/scaling.md, "Losing a gateway"; seen
+    // for 1 of 160 turns in one of four clean-clone runs). Any other incomplete trace fails.
+    const roots = tempo.flatMap((t) => t.spans().filter(isWorkflowSpan));
+    const inFlightAtStop = (line: string): boolean => {
+      const root = roots.find((r) => requestIdOf(r) === line.slice(0, line.indexOf(':')));
+      if (root === undefined) return false;
+      const startMs = Number(root.startTimeUnixNano / 1_000_000n);
+      const endMs = Number(root.endTimeUnixNano / 1_000_000n);
+      return startMs <= stoppedAt + 1_000 && endMs >= downSince - 5_000;
+    };
+    const allIncomplete = incomplete.flat();
+    expect(allIncomplete.filter((l) => !inFlightAtStop(l))).toEqual([]);
+    expect(allIncomplete.length, allIncomplete.join('\n')).toBeLessThanOrEqual(3);
     measured.phase2 = {
       turns: summary.completed,
       gatewayDownMs: downMs,
