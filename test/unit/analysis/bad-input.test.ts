@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyzeResult } from '../../../src/analysis/analyze.js';
-import { runCli } from '../../../src/cli/run.js';
-import { type Turn, writeTelemetry } from './telemetry-fixture.js';
+import { runCliAt, type Turn, writeTelemetry } from './telemetry-fixture.js';
 
 const T0 = Date.parse('2025-03-10T10:00:00Z');
 const turns: Turn[] = Array.from({ length: 5 }, (_, i) => ({
@@ -25,17 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...args, '--quiet'], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env: {},
-    now: () => T0 + 3_600_000,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliAt(args, T0 + 3_600_000);
 
 describe('unusable lines', () => {
   it('a file of garbage: "no data" names every unusable line instead of staying silent', async () => {

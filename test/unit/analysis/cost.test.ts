@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyzeResult } from '../../../src/analysis/analyze.js';
 import { costReport, modelTokens } from '../../../src/analysis/cost.js';
-import { runCli } from '../../../src/cli/run.js';
 import { DEFAULT_PRICE_TABLE } from '../../../src/cost/default-prices.js';
 import { readText } from '../pipeline/helpers.js';
-import { type Turn, writeTelemetry } from './telemetry-fixture.js';
+import { runCliAt, type Turn, writeTelemetry } from './telemetry-fixture.js';
 
 const T0 = Date.parse('2025-03-10T10:00:00Z');
 const MIN = 60_000;
@@ -45,17 +44,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...args, '--quiet'], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env: {},
-    now: () => T0 + 3600_000,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliAt(args, T0 + 3600_000);
 
 describe('cost by hand', () => {
   it('the shipped table is the cost rules’ table', () => {

@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/sdk-logs';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { type MetricName, metricDefinition } from '../../../src/catalogue/index.js';
+import { runCli } from '../../../src/cli/run.js';
 import { toOtlpJsonLine } from '../../../src/exporters/otlp-json-file.js';
 import * as s from '../../../src/semconv.js';
 
@@ -249,4 +250,20 @@ export async function writeTelemetry(dir: string, scenario: Scenario): Promise<v
     appendFileSync(join(dir, 'logs.jsonl'), toOtlpJsonLine(bytes) + '\n');
   }
   await Promise.all([meterProvider.shutdown(), loggerProvider.shutdown()]);
+}
+
+/** Runs the CLI in-process (`--quiet`), its clock at `now`, and collects what it printed. */
+export async function runCliAt(
+  args: readonly string[],
+  now: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...args, '--quiet'], {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: {},
+    now: () => now,
+  });
+  return { code, stdout, stderr };
 }
